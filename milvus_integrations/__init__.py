@@ -1,0 +1,38 @@
+"""milvus_integrations: Milvus for RAG pipelines, through LangChain and LlamaIndex, on one small core.
+
+Importing this package imports neither LangChain nor LlamaIndex.
+"""
+
+from milvus_integrations.core.errors import (
+    CollectionNotFoundError,
+    ConfigError,
+    EmbeddingError,
+    FilterError,
+    MilvusIntegrationError,
+    MissingDependencyError,
+    PartialWriteError,
+    SchemaError,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "CollectionNotFoundError",
+    "ConfigError",
+    "EmbeddingError",
+    "FilterError",
+    "MilvusClient",
+    "MilvusIntegrationError",
+    "MissingDependencyError",
+    "PartialWriteError",
+    "SchemaError",
+    "__version__",
+]
+
+
+def __getattr__(name: str) -> object:
+    if name == "MilvusClient":
+        from milvus_integrations.core.client import MilvusClient
+
+        return MilvusClient
+    raise AttributeError(f"module 'milvus_integrations' has no attribute {name!r}")

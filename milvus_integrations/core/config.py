@@ -1,0 +1,120 @@
+"""Connection settings and the one place where a pymilvus client is opened.
+
+Secrets (`token`, passwords inside the URI) never appear in `repr`/`str` of anything we build, nor in our
+error messages: use `redact_uri` whenever a URI is shown.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from pymilvus import MilvusClient as _PyMilvusClient
+
+from milvus_integrations.core.errors import ConfigError
+
+DEFAULT_LITE_URI = "./milvus_integrations.db"
+_SCHEMES = ("http", "https", "tcp", "grpc", "unix")
+
+
+def is_lite_uri(uri: str) -> bool:
+    """A local file path (``*.db``) means embedded Milvus Lite."""
+    return "://" not in uri and uri.endswith(".db")
+
+
+def redact_uri(uri: str) -> str:
+    """`uri` with any user-info password replaced by ``***``."""
+    if "://" not in uri:
+        return uri
+    parts = urlsplit(uri)
+    if parts.password is None and "@" not in parts.netloc:
+        return uri
+    host = parts.hostname or ""
+    if parts.port is not None:
+        host = f"{host}:{parts.port}"
+    user = parts.username or ""
+    netloc = f"{user}:***@{host}" if user else f"***@{host}"
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+
+
+def redact_text(text: str, secrets: tuple[str | None, ...]) -> str:
+    """Remove every secret (and every URI password) from `text`."""
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "***")
+    return re.sub(r"(://[^:/@\s]*:)[^@/\s]+@", r"\1***@", text)
+
+
+@dataclass(frozen=True)
+class ConnectionConfig:
+    """Where Milvus is: a Milvus Lite ``.db`` path, or ``http(s)://host:port`` of a server / Zilliz Cloud."""
+
+    uri: str = DEFAULT_LITE_URI
+    token: str | None = field(default=None, repr=False)
+    db_name: str | None = None
+    timeout: float | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.uri, str) or not self.uri:
+            raise ConfigError("uri must be a non-empty string: a Milvus Lite .db path or http(s)://host:port")
+        if "://" in self.uri:
+            scheme = self.uri.split("://", 1)[0].lower()
+            if scheme not in _SCHEMES:
+                raise ConfigError(f"uri scheme {scheme!r} is not supported; use one of {', '.join(_SCHEMES)}")
+        elif not self.uri.endswith(".db"):
+            raise ConfigError(
+                f"uri {self.uri!r} is neither a Milvus Lite file path ending in .db nor an http(s):// address"
+            )
+        if self.timeout is not None and self.timeout <= 0:
+            raise ConfigError("timeout must be positive")
+
+    @property
+    def is_lite(self) -> bool:
+        return is_lite_uri(self.uri)
+
+    def __repr__(self) -> str:
+        token = ", token=***" if self.token else ""
+        return f"ConnectionConfig(uri={redact_uri(self.uri)!r}{token}, db_name={self.db_name!r})"
+
+    __str__ = __repr__
+
+    @classmethod
+    def from_args(
+        cls,
+        uri: str | None = None,
+        token: str | None = None,
+        *,
+        connection_args: dict[str, Any] | None = None,
+        timeout: float | None = None,
+    ) -> ConnectionConfig:
+        """Merge explicit arguments, langchain-milvus style `connection_args`, and environment variables.
+
+        Precedence: explicit argument, then `connection_args`, then ``MILVUS_URI`` / ``MILVUS_TOKEN``.
+        """
+        args = dict(connection_args or {})
+        unknown = set(args) - {"uri", "token", "db_name", "user", "password", "timeout", "secure"}
+        if unknown:
+            raise ConfigError(f"unknown connection_args keys: {sorted(unknown)}")
+        uri = uri or args.get("uri") or os.environ.get("MILVUS_URI") or DEFAULT_LITE_URI
+        token = token or args.get("token") or os.environ.get("MILVUS_TOKEN") or None
+        if token is None and args.get("user"):
+            token = f"{args['user']}:{args.get('password', '')}"
+        return cls(uri=str(uri), token=token, db_name=args.get("db_name"), timeout=timeout or args.get("timeout"))
+
+    def connect(self) -> _PyMilvusClient:
+        """Open today's `pymilvus.MilvusClient` for this configuration (the only place we do so)."""
+        kwargs: dict[str, Any] = {"uri": self.uri}
+        if self.token:
+            kwargs["token"] = self.token
+        if self.db_name:
+            kwargs["db_name"] = self.db_name
+        if self.timeout is not None:
+            kwargs["timeout"] = self.timeout
+        try:
+            return _PyMilvusClient(**kwargs)
+        except Exception as exc:  # pymilvus raises several types; re-raise without secrets
+            message = redact_text(str(exc), (self.token,))
+            raise ConnectionError(f"could not connect to Milvus at {redact_uri(self.uri)}: {message}") from None

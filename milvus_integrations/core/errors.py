@@ -1,0 +1,62 @@
+"""The package's error hierarchy: every error we raise on purpose derives from `MilvusIntegrationError`."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+
+class MilvusIntegrationError(Exception):
+    """Base class of every error raised by milvus_integrations."""
+
+
+class ConfigError(MilvusIntegrationError, ValueError):
+    """An option or argument is invalid (raised before any call to Milvus)."""
+
+
+class SchemaError(MilvusIntegrationError, ValueError):
+    """Data does not fit the collection's schema; names the row index and key. Nothing was written."""
+
+    def __init__(self, message: str, *, row: int | None = None, key: str | None = None) -> None:
+        super().__init__(message)
+        self.row = row
+        self.key = key
+
+
+class FilterError(MilvusIntegrationError, ValueError):
+    """A filter is malformed: unknown operator, bad value, bad field name."""
+
+
+class CollectionNotFoundError(MilvusIntegrationError, LookupError):
+    """The collection does not exist and this call cannot create it."""
+
+
+class EmbeddingError(MilvusIntegrationError):
+    """An embedding provider failed (after retries, or with an error that is not worth retrying)."""
+
+
+class MissingDependencyError(MilvusIntegrationError, ImportError):
+    """An optional dependency (an extra) is not installed."""
+
+    def __init__(self, package: str, extra: str) -> None:
+        super().__init__(
+            f"{package} is not installed; install it with: pip install 'milvus-integrations[{extra}]'"
+        )
+        self.package = package
+        self.extra = extra
+
+
+class PartialWriteError(MilvusIntegrationError):
+    """A multi-request write failed part-way. `written_ids` were stored; `failed_ids` were not."""
+
+    def __init__(self, message: str, *, written_ids: Sequence[object], failed_ids: Sequence[object]) -> None:
+        super().__init__(message)
+        self.written_ids = list(written_ids)
+        self.failed_ids = list(failed_ids)
+
+
+def require(module: str, extra: str) -> None:
+    """Raise `MissingDependencyError` if `module` cannot be imported."""
+    import importlib.util
+
+    if importlib.util.find_spec(module) is None:
+        raise MissingDependencyError(module, extra)

@@ -1,0 +1,734 @@
+"""The shared document store under both adapters: validated batch upserts, dense / BM25 / hybrid search,
+get, query and delete over one collection layout (see `layout.py`).
+
+The adapters translate their frameworks' types to and from `Record` and `Hit`; they hold no Milvus logic.
+Every method is synchronous; the adapters' async twins run them through `core.aio.run_sync`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+import numpy.typing as npt
+from pymilvus import AnnSearchRequest, DataType, Function, FunctionType, RRFRanker, WeightedRanker
+
+from milvus_integrations.core.config import ConnectionConfig, redact_text
+from milvus_integrations.core.errors import (
+    CollectionNotFoundError,
+    ConfigError,
+    MilvusIntegrationError,
+    PartialWriteError,
+    SchemaError,
+)
+from milvus_integrations.core.filters import Expr, combine, compile_filter, ir
+from milvus_integrations.core.layout import (
+    BM25_FUNCTION,
+    ID_FIELD,
+    MAX_VARCHAR,
+    METRICS,
+    SPARSE_FIELD,
+    TEXT_FIELD,
+    VECTOR_FIELD,
+    Layout,
+    detect_layout,
+)
+
+CONSISTENCY_LEVELS = ("Strong", "Session", "Bounded", "Eventually")
+DEFAULT_EF = 64
+DEFAULT_INSERT_BATCH = 1000
+# Milvus Lite searches unflushed rows ~20-30x slower than flushed ones: flush once this many rows are pending.
+DEFAULT_LITE_FLUSH_THRESHOLD = 1
+_COLLECTION_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,254}")
+
+Vector = Sequence[float] | npt.NDArray[np.floating]
+
+
+@dataclass
+class Record:
+    """One stored item, framework-neutral."""
+
+    id: str | int
+    text: str | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+    vector: list[float] | None = None
+
+
+@dataclass
+class Hit:
+    """A search result: the record, Milvus' raw score, and a relevance in [0, 1] (higher is better)."""
+
+    record: Record
+    score: float
+    relevance: float
+
+
+def relevance(score: float, metric: str) -> float:
+    """Map a raw Milvus score to [0, 1], higher is better, for each metric.
+
+    COSINE and IP return similarities in [-1, 1] (for normalized vectors): (1 + s) / 2.
+    L2 returns squared distances d >= 0: 1 / (1 + d). BM25 returns unbounded positive scores: s / (1 + s).
+    """
+    if metric in ("COSINE", "IP"):
+        return min(1.0, max(0.0, (1.0 + score) / 2.0))
+    if metric == "L2":
+        return 1.0 / (1.0 + max(0.0, score))
+    if metric == "BM25":
+        s = abs(score)
+        return s / (1.0 + s)
+    raise ConfigError(f"unknown metric {metric!r}")
+
+
+@dataclass(frozen=True)
+class StoreOptions:
+    """Options validated once, at construction."""
+
+    collection_name: str
+    metric: str = "COSINE"
+    index_params: Mapping[str, Any] | None = None
+    search_params: Mapping[str, Any] | None = None
+    consistency_level: str = "Session"
+    dim: int | None = None
+    full_text: bool = False
+    analyzer_params: Mapping[str, Any] | None = None
+    drop_old: bool = False
+    partition_key_field: str | None = None
+    text_field: str | None = None
+    vector_field: str | None = None
+    primary_field: str | None = None
+    metadata_field: str | None = None
+    flush_threshold: int | None = None  # None: the default for the engine (Lite: 1, server: never)
+    insert_batch_size: int = DEFAULT_INSERT_BATCH
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.collection_name, str) or not _COLLECTION_NAME.fullmatch(self.collection_name):
+            raise ConfigError(
+                f"collection_name {self.collection_name!r} is invalid: use letters, digits and underscores, "
+                "starting with a letter or underscore (at most 255 characters)"
+            )
+        if self.metric.upper() not in METRICS:
+            raise ConfigError(f"metric {self.metric!r} is not one of {', '.join(METRICS)}")
+        object.__setattr__(self, "metric", self.metric.upper())
+        if self.consistency_level not in CONSISTENCY_LEVELS:
+            raise ConfigError(
+                f"consistency_level {self.consistency_level!r} is not one of {', '.join(CONSISTENCY_LEVELS)}"
+            )
+        if self.dim is not None and (not isinstance(self.dim, int) or self.dim <= 0):
+            raise ConfigError(f"dim must be a positive int, got {self.dim!r}")
+        if self.insert_batch_size <= 0:
+            raise ConfigError("insert_batch_size must be positive")
+        if self.flush_threshold is not None and self.flush_threshold < 0:
+            raise ConfigError("flush_threshold must be >= 0 (0 disables automatic flushes)")
+        if self.index_params is not None and not isinstance(self.index_params, Mapping):
+            raise ConfigError("index_params must be a dict like {'index_type': 'HNSW', 'params': {...}}")
+
+
+class Store:
+    """One collection in the shared layout. Opens the client at construction; touches the collection lazily."""
+
+    def __init__(self, options: StoreOptions, connection: ConnectionConfig) -> None:
+        self.options = options
+        self.connection = connection
+        self.client = connection.connect()
+        self._layout: Layout | None = None
+        self._resolved = False
+        self._lock = threading.RLock()
+        self._pending = 0
+        self._last_dim: int | None = options.dim
+
+    def __repr__(self) -> str:
+        return f"Store(collection={self.options.collection_name!r}, connection={self.connection!r})"
+
+    @property
+    def name(self) -> str:
+        return self.options.collection_name
+
+    @property
+    def flush_threshold(self) -> int:
+        if self.options.flush_threshold is not None:
+            return self.options.flush_threshold
+        return DEFAULT_LITE_FLUSH_THRESHOLD if self.connection.is_lite else 0
+
+    # -- errors ------------------------------------------------------------------------------------------
+    def _fail(self, action: str, exc: Exception) -> MilvusIntegrationError:
+        message = redact_text(str(exc), (self.connection.token,))
+        return MilvusIntegrationError(f"Milvus failed to {action} in collection {self.name!r}: {message}")
+
+    # -- layout ------------------------------------------------------------------------------------------
+    def layout(self) -> Layout | None:
+        """The collection's layout, or None while it does not exist yet (first use: drop_old, attach)."""
+        if self._resolved:
+            return self._layout
+        with self._lock:
+            if self._resolved:
+                return self._layout
+            if self.options.drop_old and self.client.has_collection(self.name):
+                self.client.drop_collection(self.name)
+            elif self.client.has_collection(self.name):
+                self._layout = self._attach()
+            self._resolved = True
+            return self._layout
+
+    def require_layout(self) -> Layout:
+        layout = self.layout()
+        if layout is None:
+            raise CollectionNotFoundError(f"collection {self.name!r} does not exist yet; add data first")
+        return layout
+
+    def _attach(self) -> Layout:
+        desc = self.client.describe_collection(self.name)
+        metric: str | None = None
+        for index_name in self.client.list_indexes(self.name):
+            info = self.client.describe_index(self.name, index_name)
+            if info.get("metric_type") and info.get("metric_type") != "BM25":
+                metric = str(info["metric_type"])
+        opts = self.options
+        layout = detect_layout(
+            desc,
+            metric or opts.metric,
+            text_field=opts.text_field,
+            vector_field=opts.vector_field,
+            primary_field=opts.primary_field,
+            metadata_field=opts.metadata_field,
+        )
+        if opts.dim is not None and layout.dim is not None and opts.dim != layout.dim:
+            raise ConfigError(
+                f"collection {self.name!r} stores {layout.dim}-d vectors but dim={opts.dim} was given"
+            )
+        state = self.client.get_load_state(self.name).get("state")
+        if getattr(state, "name", str(state)) != "Loaded":
+            self.client.load_collection(self.name)
+        self._last_dim = layout.dim
+        return layout
+
+    def _create(self, dim: int) -> Layout:
+        opts = self.options
+        schema = self.client.create_schema(auto_id=False, enable_dynamic_field=True)
+        schema.add_field(ID_FIELD, DataType.VARCHAR, is_primary=True, max_length=MAX_VARCHAR)
+        text_kwargs: dict[str, Any] = {"max_length": MAX_VARCHAR}
+        if opts.full_text:
+            text_kwargs.update(enable_analyzer=True, enable_match=True)
+            if opts.analyzer_params:
+                text_kwargs["analyzer_params"] = dict(opts.analyzer_params)
+        schema.add_field(TEXT_FIELD, DataType.VARCHAR, **text_kwargs)
+        schema.add_field(VECTOR_FIELD, DataType.FLOAT_VECTOR, dim=dim)
+        if opts.partition_key_field:
+            schema.add_field(opts.partition_key_field, DataType.VARCHAR, max_length=MAX_VARCHAR, is_partition_key=True)
+        index = self.client.prepare_index_params()
+        user_index = dict(opts.index_params or {})
+        index.add_index(
+            VECTOR_FIELD,
+            index_type=user_index.get("index_type", "HNSW"),
+            metric_type=user_index.get("metric_type", opts.metric),
+            params=dict(user_index.get("params", {"M": 16, "efConstruction": 200})),
+        )
+        if opts.full_text:
+            schema.add_field(SPARSE_FIELD, DataType.SPARSE_FLOAT_VECTOR)
+            schema.add_function(
+                Function(
+                    name=BM25_FUNCTION,
+                    function_type=FunctionType.BM25,
+                    input_field_names=[TEXT_FIELD],
+                    output_field_names=[SPARSE_FIELD],
+                )
+            )
+            index.add_index(SPARSE_FIELD, index_type="SPARSE_INVERTED_INDEX", metric_type="BM25")
+        self.client.create_collection(
+            self.name, schema=schema, index_params=index, consistency_level=opts.consistency_level
+        )
+        self._last_dim = dim
+        return self._attach()
+
+    def _ensure_collection(self, dim: int) -> Layout:
+        layout = self.layout()
+        if layout is not None:
+            return layout
+        with self._lock:
+            if self._layout is None:
+                self._layout = self._create(dim)
+            return self._layout
+
+    @property
+    def dim(self) -> int | None:
+        layout = self.layout()
+        return layout.dim if layout is not None else self._last_dim
+
+    # -- validation --------------------------------------------------------------------------------------
+    def _matrix(self, vectors: Sequence[Vector] | npt.NDArray[np.floating], expected: int | None) -> npt.NDArray[np.float32]:
+        if isinstance(vectors, np.ndarray) and vectors.ndim == 2:
+            arr = vectors.astype(np.float32, copy=False)
+        else:
+            lengths = []
+            for i, v in enumerate(vectors):
+                if v is None or isinstance(v, str | bytes) or not hasattr(v, "__len__"):
+                    raise SchemaError(f"row {i}: vector must be a list of numbers, got {type(v).__name__}", row=i, key="vector")
+                lengths.append(len(v))
+            if lengths and len(set(lengths)) > 1:
+                first = lengths[0]
+                bad = next(i for i, n in enumerate(lengths) if n != first)
+                raise SchemaError(
+                    f"row {bad}: vector has {lengths[bad]} dimensions, row 0 has {first}", row=bad, key="vector"
+                )
+            try:
+                arr = np.asarray(vectors, dtype=np.float32)
+            except (TypeError, ValueError) as exc:
+                raise SchemaError(f"vectors must be lists of numbers: {exc}", key="vector") from None
+            if arr.ndim != 2:
+                arr = arr.reshape(len(lengths), -1) if lengths else arr.reshape(0, 0)
+        if arr.shape[0] and arr.shape[1] == 0:
+            raise SchemaError("row 0: vector is empty", row=0, key="vector")
+        if expected is not None and arr.shape[0] and arr.shape[1] != expected:
+            raise SchemaError(
+                f"row 0: vector has {arr.shape[1]} dimensions but the collection {self.name!r} stores {expected}",
+                row=0,
+                key="vector",
+            )
+        finite = np.isfinite(arr).all(axis=1)
+        if not finite.all():
+            bad = int(np.argmin(finite))
+            raise SchemaError(f"row {bad}: vector contains NaN or infinity", row=bad, key="vector")
+        return arr
+
+    @staticmethod
+    def _check_metadata(i: int, metadata: Mapping[str, Any], reserved: frozenset[str]) -> None:
+        if not isinstance(metadata, Mapping):
+            raise SchemaError(f"row {i}: metadata must be a dict, got {type(metadata).__name__}", row=i)
+        for key, value in metadata.items():
+            if not isinstance(key, str) or not key:
+                raise SchemaError(f"row {i}: metadata key {key!r} must be a non-empty string", row=i, key=str(key))
+            if "\x00" in key or key.startswith("$"):
+                raise SchemaError(f"row {i}: metadata key {key!r} is not allowed", row=i, key=key)
+            if key in reserved:
+                raise SchemaError(
+                    f"row {i}: metadata key {key!r} collides with the collection's field of that name; rename it",
+                    row=i,
+                    key=key,
+                )
+            try:
+                json.dumps(value, allow_nan=False)
+            except (TypeError, ValueError) as exc:
+                raise SchemaError(
+                    f"row {i}: metadata value for key {key!r} is not JSON-serializable ({exc})", row=i, key=key
+                ) from None
+
+    def _rows(
+        self,
+        layout: Layout,
+        ids: Sequence[str | int],
+        texts: Sequence[str | None],
+        matrix: npt.NDArray[np.float32],
+        metadatas: Sequence[Mapping[str, Any]],
+    ) -> list[dict[str, Any]]:
+        reserved = layout.reserved
+        seen: dict[str | int, int] = {}
+        rows: list[dict[str, Any]] = []
+        vectors = matrix.tolist()
+        for i, (id_, text, metadata) in enumerate(zip(ids, texts, metadatas, strict=True)):
+            if layout.primary_is_int:
+                if not isinstance(id_, int) or isinstance(id_, bool):
+                    raise SchemaError(f"row {i}: id must be an int for this collection, got {id_!r}", row=i, key="id")
+            elif not isinstance(id_, str) or not id_:
+                raise SchemaError(f"row {i}: id must be a non-empty string, got {id_!r}", row=i, key="id")
+            elif len(id_.encode()) > MAX_VARCHAR or "\x00" in id_:
+                raise SchemaError(f"row {i}: id is too long or contains NUL", row=i, key="id")
+            if id_ in seen:
+                raise SchemaError(f"row {i}: id {id_!r} repeats row {seen[id_]} in the same batch", row=i, key="id")
+            seen[id_] = i
+            if text is not None and not isinstance(text, str):
+                raise SchemaError(f"row {i}: text must be a string, got {type(text).__name__}", row=i, key="text")
+            if text is not None and len(text.encode()) > MAX_VARCHAR:
+                raise SchemaError(
+                    f"row {i}: text is {len(text.encode())} bytes; Milvus VARCHAR holds at most {MAX_VARCHAR}",
+                    row=i,
+                    key="text",
+                )
+            self._check_metadata(i, metadata, reserved)
+            row: dict[str, Any] = {layout.primary: id_, layout.vector: vectors[i]}
+            if layout.text:
+                row[layout.text] = text or ""
+            if layout.metadata_json:
+                row[layout.metadata_json] = dict(metadata)
+            else:
+                row.update(metadata)
+            if layout.partition_key and layout.partition_key not in row:
+                raise SchemaError(
+                    f"row {i}: the partition key {layout.partition_key!r} is missing from metadata",
+                    row=i,
+                    key=layout.partition_key,
+                )
+            rows.append(row)
+        return rows
+
+    # -- writes ------------------------------------------------------------------------------------------
+    def add(
+        self,
+        ids: Sequence[str | int],
+        texts: Sequence[str | None],
+        vectors: Sequence[Vector] | npt.NDArray[np.floating],
+        metadatas: Sequence[Mapping[str, Any]] | None = None,
+        *,
+        batch_size: int | None = None,
+    ) -> list[str | int]:
+        """Upsert records (an existing id is replaced). The whole batch is validated before anything is written."""
+        n = len(ids)
+        metas: Sequence[Mapping[str, Any]] = metadatas if metadatas is not None else [{}] * n
+        if not (len(texts) == n and len(vectors) == n and len(metas) == n):
+            raise SchemaError(
+                f"ids, texts, vectors and metadatas differ in length ({n}, {len(texts)}, {len(vectors)}, {len(metas)})"
+            )
+        if n == 0:
+            return []
+        layout = self.layout()
+        matrix = self._matrix(vectors, layout.dim if layout else self._last_dim)
+        if layout is None:
+            # validate against the layout we are about to create, before creating anything
+            probe = Layout(dim=matrix.shape[1], partition_key=self.options.partition_key_field)
+            self._rows(probe, ids, texts, matrix, metas)
+            layout = self._ensure_collection(matrix.shape[1])
+        rows = self._rows(layout, ids, texts, matrix, metas)
+        self._write(rows, [r[layout.primary] for r in rows], batch_size or self.options.insert_batch_size)
+        return list(ids)
+
+    def _write(self, rows: list[dict[str, Any]], ids: list[Any], batch_size: int) -> None:
+        written: list[Any] = []
+        for start in range(0, len(rows), batch_size):
+            chunk = rows[start : start + batch_size]
+            try:
+                # Replace semantics on every engine: a server needs upsert (insert would keep duplicate keys);
+                # Milvus Lite's insert replaces the whole row, while its upsert merges old dynamic keys in.
+                if self.connection.is_lite:
+                    self.client.insert(self.name, chunk)
+                else:
+                    self.client.upsert(self.name, chunk)
+            except Exception as exc:
+                failed = ids[start:]
+                raise PartialWriteError(
+                    f"upsert into {self.name!r} failed after {len(written)} of {len(rows)} rows were written: "
+                    f"{redact_text(str(exc), (self.connection.token,))}",
+                    written_ids=written,
+                    failed_ids=failed,
+                ) from None
+            written.extend(ids[start : start + batch_size])
+        with self._lock:
+            self._pending += len(rows)
+            due = self.flush_threshold and self._pending >= self.flush_threshold
+        if due:
+            self.flush()
+
+    def flush(self) -> None:
+        """Seal pending rows (on Milvus Lite this also makes them durable and fast to search)."""
+        if self.layout() is None:
+            return
+        with self._lock:
+            self._pending = 0
+        self.client.flush(self.name)
+
+    def delete(self, ids: Sequence[str | int] | None = None, *, filter: Expr | None = None, expr: str | None = None) -> int:
+        """Delete by ids and/or filter; returns how many rows Milvus reports deleted."""
+        layout = self.layout()
+        if layout is None:
+            return 0
+        if ids is None and filter is None and not expr:
+            raise ConfigError("delete needs ids, a filter or an expr; use clear() to remove everything")
+        where = combine(
+            compile_filter(ir.in_(layout.primary, ids), layout.catalog(lite=self.connection.is_lite))
+            if ids is not None
+            else "",
+            self.compile(filter),
+            expr or "",
+        )
+        if ids is not None and not ids:
+            return 0
+        try:
+            result = self.client.delete(self.name, filter=where)
+        except Exception as exc:
+            raise self._fail("delete", exc) from None
+        with self._lock:
+            self._pending += 1
+            due = self.flush_threshold and self._pending >= self.flush_threshold
+        if due:
+            self.flush()
+        count = result.get("delete_count", 0) if isinstance(result, Mapping) else 0
+        return int(count)
+
+    def clear(self) -> None:
+        """Drop the collection; the store stays usable and recreates it (same options) on the next add."""
+        with self._lock:
+            if self.client.has_collection(self.name):
+                self.client.drop_collection(self.name)
+            if self._layout is not None:
+                self._last_dim = self._layout.dim
+            self._layout = None
+            self._resolved = True
+            self._pending = 0
+
+    # -- reads -------------------------------------------------------------------------------------------
+    def compile(self, filter: Expr | None) -> str:
+        if filter is None:
+            return ""
+        layout = self.require_layout()
+        return compile_filter(filter, layout.catalog(lite=self.connection.is_lite))
+
+    def _output_fields(self, layout: Layout, with_vectors: bool) -> list[str]:
+        fields = [layout.primary]
+        if layout.text:
+            fields.append(layout.text)
+        if layout.metadata_json:
+            fields.append(layout.metadata_json)
+        fields.extend(layout.scalars)
+        if layout.dynamic:
+            fields.append("$meta")
+        if with_vectors:
+            fields.append(layout.vector)
+        return fields
+
+    def _record(self, layout: Layout, entity: Mapping[str, Any], pk: Any = None) -> Record:
+        skip = {layout.primary, layout.vector, layout.text, layout.sparse, layout.metadata_json, "$meta"}
+        metadata: dict[str, Any] = {}
+        if layout.metadata_json and isinstance(entity.get(layout.metadata_json), Mapping):
+            metadata.update(entity[layout.metadata_json])
+        for key, value in entity.items():
+            if key not in skip:
+                metadata[key] = value
+        vector = entity.get(layout.vector)
+        return Record(
+            id=entity.get(layout.primary, pk),
+            text=entity.get(layout.text) if layout.text else None,
+            metadata=metadata,
+            vector=[float(x) for x in vector] if vector is not None else None,
+        )
+
+    def _search_params(self, layout: Layout, k: int, overrides: Mapping[str, Any] | None) -> dict[str, Any]:
+        base = dict(self.options.search_params or {})
+        params = dict(base.get("params", {}))
+        params.update((overrides or {}).get("params", {}))
+        params["ef"] = max(int(params.get("ef", DEFAULT_EF)), k)
+        return {"metric_type": layout.metric, "params": params}
+
+    def search(
+        self,
+        vector: Vector,
+        k: int = 4,
+        *,
+        filter: Expr | None = None,
+        expr: str | None = None,
+        with_vectors: bool = False,
+        search_params: Mapping[str, Any] | None = None,
+    ) -> list[Hit]:
+        """Dense nearest neighbours, best first."""
+        return self.search_many([vector], k, filter=filter, expr=expr, with_vectors=with_vectors, search_params=search_params)[0]
+
+    def search_many(
+        self,
+        vectors: Sequence[Vector],
+        k: int = 4,
+        *,
+        filter: Expr | None = None,
+        expr: str | None = None,
+        with_vectors: bool = False,
+        search_params: Mapping[str, Any] | None = None,
+    ) -> list[list[Hit]]:
+        _check_k(k)
+        layout = self.layout()
+        if layout is None:
+            return [[] for _ in vectors]
+        matrix = self._matrix(vectors, layout.dim)
+        where = combine(self.compile(filter), expr or "")
+        try:
+            results = self.client.search(
+                self.name,
+                data=matrix.tolist(),
+                anns_field=layout.vector,
+                limit=k,
+                filter=where,
+                output_fields=self._output_fields(layout, with_vectors),
+                search_params=self._search_params(layout, k, search_params),
+            )
+        except Exception as exc:
+            raise self._fail("search", exc) from None
+        return [[self._hit(layout, h, layout.metric) for h in hits] for hits in results]
+
+    def _hit(self, layout: Layout, hit: Mapping[str, Any], metric: str) -> Hit:
+        entity = dict(hit.get("entity", {}))
+        entity.setdefault(layout.primary, hit.get("id"))
+        score = float(hit["distance"])
+        if metric == "BM25":
+            score = abs(score)  # Milvus Lite reports BM25 as a negative distance; servers as a positive score
+        return Hit(self._record(layout, entity), score, relevance(score, metric))
+
+    def _require_full_text(self, layout: Layout) -> str:
+        if not layout.sparse:
+            raise ConfigError(
+                f"collection {self.name!r} has no BM25 field; create it with full-text search enabled"
+            )
+        return layout.sparse
+
+    def text_search(self, query: str, k: int = 4, *, filter: Expr | None = None, expr: str | None = None) -> list[Hit]:
+        """BM25 full-text search, best first."""
+        _check_k(k)
+        layout = self.layout()
+        if layout is None:
+            return []
+        sparse = self._require_full_text(layout)
+        if not isinstance(query, str):
+            raise ConfigError("full-text search needs a query string")
+        try:
+            results = self.client.search(
+                self.name,
+                data=[query],
+                anns_field=sparse,
+                limit=k,
+                filter=combine(self.compile(filter), expr or ""),
+                output_fields=self._output_fields(layout, False),
+                search_params={"metric_type": "BM25"},
+            )
+        except Exception as exc:
+            raise self._fail("run a full-text search", exc) from None
+        return [self._hit(layout, h, "BM25") for h in results[0]]
+
+    def hybrid_search(
+        self,
+        vector: Vector,
+        query: str,
+        k: int = 4,
+        *,
+        filter: Expr | None = None,
+        expr: str | None = None,
+        ranker: Literal["rrf", "weighted"] = "rrf",
+        weights: tuple[float, float] = (0.5, 0.5),
+        rrf_k: int = 60,
+        fetch_k: int | None = None,
+    ) -> list[Hit]:
+        """Dense + BM25 results fused by RRF (default) or weighted scores; returns k hits when k match."""
+        _check_k(k)
+        layout = self.layout()
+        if layout is None:
+            return []
+        sparse = self._require_full_text(layout)
+        where = combine(self.compile(filter), expr or "")
+        fetch = max(fetch_k or 2 * k, k)
+        matrix = self._matrix([vector], layout.dim)
+        dense_req = AnnSearchRequest(
+            data=matrix.tolist(),
+            anns_field=layout.vector,
+            param=self._search_params(layout, fetch, None),
+            limit=fetch,
+            expr=where or None,
+        )
+        text_req = AnnSearchRequest(
+            data=[query], anns_field=sparse, param={"metric_type": "BM25"}, limit=fetch, expr=where or None
+        )
+        if ranker == "rrf":
+            fuse: RRFRanker | WeightedRanker = RRFRanker(rrf_k)
+        elif ranker == "weighted":
+            fuse = WeightedRanker(*weights)
+        else:
+            raise ConfigError(f"ranker must be 'rrf' or 'weighted', got {ranker!r}")
+        try:
+            results = self.client.hybrid_search(
+                self.name,
+                [dense_req, text_req],
+                ranker=fuse,
+                limit=k,
+                output_fields=self._output_fields(layout, False),
+            )
+        except Exception as exc:
+            raise self._fail("run a hybrid search", exc) from None
+        hits = []
+        for h in results[0]:
+            score = float(h["distance"])
+            entity = dict(h.get("entity", {}))
+            entity.setdefault(layout.primary, h.get("id"))
+            hits.append(Hit(self._record(layout, entity), score, min(1.0, max(0.0, score))))
+        return hits
+
+    def get(self, ids: Sequence[str | int], *, with_vectors: bool = False) -> list[Record]:
+        """Records for `ids`, in the order asked, skipping ids that are not stored."""
+        layout = self.layout()
+        if layout is None or not ids:
+            return []
+        found: dict[Any, Record] = {}
+        for chunk in _chunks(list(dict.fromkeys(ids)), 1000):
+            try:
+                rows = self.client.get(self.name, ids=chunk, output_fields=self._output_fields(layout, with_vectors))
+            except Exception as exc:
+                raise self._fail("get records", exc) from None
+            for row in rows:
+                rec = self._record(layout, row)
+                found[rec.id] = rec
+        return [found[i] for i in ids if i in found]
+
+    def query(
+        self,
+        *,
+        filter: Expr | None = None,
+        expr: str | None = None,
+        ids: Sequence[str | int] | None = None,
+        limit: int | None = None,
+        with_vectors: bool = False,
+    ) -> list[Record]:
+        """Records matching a filter (no ranking); all of them when `limit` is None."""
+        layout = self.layout()
+        if layout is None:
+            return []
+        where = combine(self.compile(filter), expr or "")
+        if ids is not None:
+            if not ids:
+                return []
+            where = combine(compile_filter(ir.in_(layout.primary, ids), layout.catalog(lite=self.connection.is_lite)), where)
+        return list(self._iterate(layout, where, limit, with_vectors))
+
+    def _iterate(self, layout: Layout, where: str, limit: int | None, with_vectors: bool) -> Iterator[Record]:
+        page = 1000
+        remaining = limit
+        try:
+            iterator = self.client.query_iterator(
+                self.name,
+                batch_size=page,
+                limit=-1 if limit is None else limit,
+                filter=where,
+                output_fields=self._output_fields(layout, with_vectors),
+            )
+        except Exception as exc:
+            raise self._fail("query", exc) from None
+        try:
+            while True:
+                batch = iterator.next()
+                if not batch:
+                    return
+                for row in batch:
+                    yield self._record(layout, row)
+                    if remaining is not None:
+                        remaining -= 1
+                        if remaining <= 0:
+                            return
+        finally:
+            iterator.close()
+
+    def count(self) -> int:
+        layout = self.layout()
+        if layout is None:
+            return 0
+        rows = self.client.query(self.name, filter="", output_fields=["count(*)"])
+        return int(rows[0]["count(*)"])
+
+    def close(self) -> None:
+        self.client.close()
+
+
+def _check_k(k: int) -> None:
+    if not isinstance(k, int) or isinstance(k, bool) or k <= 0:
+        raise ConfigError(f"k must be a positive int, got {k!r}")
+    if k > 16384:
+        raise ConfigError(f"k={k} exceeds Milvus' limit of 16384 results per query")
+
+
+def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
