@@ -101,10 +101,14 @@ def detect_layout(
     """
     fields = {f["name"]: f for f in description.get("fields", [])}
 
-    def pick(role: str, override: str | None, candidates: list[str], preferred: tuple[str, ...]) -> str | None:
+    def pick(
+        role: str, override: str | None, candidates: list[str], preferred: tuple[str, ...]
+    ) -> str | None:
         if override is not None:
             if override not in fields:
-                raise ConfigError(f"{role} field {override!r} is not in the collection; fields: {sorted(fields)}")
+                raise ConfigError(
+                    f"{role} field {override!r} is not in the collection; fields: {sorted(fields)}"
+                )
             return override
         for name in preferred:
             if name in candidates:
@@ -121,12 +125,18 @@ def detect_layout(
     primary = pick("primary", primary_field, primary_names, ())
     if primary is None:
         raise ConfigError("the collection has no primary key field")
-    dense = [n for n, f in fields.items() if f["type"] in (DataType.FLOAT_VECTOR, DataType.FLOAT16_VECTOR, DataType.BFLOAT16_VECTOR)]
+    dense = [
+        n
+        for n, f in fields.items()
+        if f["type"] in (DataType.FLOAT_VECTOR, DataType.FLOAT16_VECTOR, DataType.BFLOAT16_VECTOR)
+    ]
     vector = pick("vector", vector_field, dense, (VECTOR_FIELD, "embedding", "vector", "float_vector"))
     if vector is None:
         raise ConfigError(f"the collection has no float vector field; fields: {sorted(fields)}")
     sparse_names = [
-        n for n, f in fields.items() if f["type"] == DataType.SPARSE_FLOAT_VECTOR and f.get("is_function_output")
+        n
+        for n, f in fields.items()
+        if f["type"] == DataType.SPARSE_FLOAT_VECTOR and f.get("is_function_output")
     ]
     sparse = sparse_names[0] if sparse_names else None
     bm25_inputs = {
@@ -143,7 +153,9 @@ def detect_layout(
     json_fields = [n for n, f in fields.items() if f["type"] == DataType.JSON]
     metadata_json = metadata_field
     if metadata_json is not None and metadata_json not in fields:
-        raise ConfigError(f"metadata field {metadata_json!r} is not in the collection; fields: {sorted(fields)}")
+        raise ConfigError(
+            f"metadata field {metadata_json!r} is not in the collection; fields: {sorted(fields)}"
+        )
     if metadata_json is None and "metadata" in json_fields:
         metadata_json = "metadata"
     scalars: dict[str, StaticField] = {}

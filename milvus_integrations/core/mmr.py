@@ -11,7 +11,8 @@ import numpy.typing as npt
 def _normalize(m: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
     norms = np.linalg.norm(m, axis=-1, keepdims=True)
     norms[norms == 0] = 1.0
-    return m / norms
+    result: npt.NDArray[np.float64] = m / norms
+    return result
 
 
 def mmr_select(

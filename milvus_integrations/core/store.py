@@ -218,7 +218,9 @@ class Store:
         schema.add_field(TEXT_FIELD, DataType.VARCHAR, **text_kwargs)
         schema.add_field(VECTOR_FIELD, DataType.FLOAT_VECTOR, dim=dim)
         if opts.partition_key_field:
-            schema.add_field(opts.partition_key_field, DataType.VARCHAR, max_length=MAX_VARCHAR, is_partition_key=True)
+            schema.add_field(
+                opts.partition_key_field, DataType.VARCHAR, max_length=MAX_VARCHAR, is_partition_key=True
+            )
         index = self.client.prepare_index_params()
         user_index = dict(opts.index_params or {})
         index.add_index(
@@ -259,20 +261,28 @@ class Store:
         return layout.dim if layout is not None else self._last_dim
 
     # -- validation --------------------------------------------------------------------------------------
-    def _matrix(self, vectors: Sequence[Vector] | npt.NDArray[np.floating], expected: int | None) -> npt.NDArray[np.float32]:
+    def _matrix(
+        self, vectors: Sequence[Vector] | npt.NDArray[np.floating], expected: int | None
+    ) -> npt.NDArray[np.float32]:
         if isinstance(vectors, np.ndarray) and vectors.ndim == 2:
             arr = vectors.astype(np.float32, copy=False)
         else:
             lengths = []
             for i, v in enumerate(vectors):
                 if v is None or isinstance(v, str | bytes) or not hasattr(v, "__len__"):
-                    raise SchemaError(f"row {i}: vector must be a list of numbers, got {type(v).__name__}", row=i, key="vector")
+                    raise SchemaError(
+                        f"row {i}: vector must be a list of numbers, got {type(v).__name__}",
+                        row=i,
+                        key="vector",
+                    )
                 lengths.append(len(v))
             if lengths and len(set(lengths)) > 1:
                 first = lengths[0]
                 bad = next(i for i, n in enumerate(lengths) if n != first)
                 raise SchemaError(
-                    f"row {bad}: vector has {lengths[bad]} dimensions, row 0 has {first}", row=bad, key="vector"
+                    f"row {bad}: vector has {lengths[bad]} dimensions, row 0 has {first}",
+                    row=bad,
+                    key="vector",
                 )
             try:
                 arr = np.asarray(vectors, dtype=np.float32)
@@ -300,7 +310,9 @@ class Store:
             raise SchemaError(f"row {i}: metadata must be a dict, got {type(metadata).__name__}", row=i)
         for key, value in metadata.items():
             if not isinstance(key, str) or not key:
-                raise SchemaError(f"row {i}: metadata key {key!r} must be a non-empty string", row=i, key=str(key))
+                raise SchemaError(
+                    f"row {i}: metadata key {key!r} must be a non-empty string", row=i, key=str(key)
+                )
             if "\x00" in key or key.startswith("$"):
                 raise SchemaError(f"row {i}: metadata key {key!r} is not allowed", row=i, key=key)
             if key in reserved:
@@ -313,7 +325,9 @@ class Store:
                 json.dumps(value, allow_nan=False)
             except (TypeError, ValueError) as exc:
                 raise SchemaError(
-                    f"row {i}: metadata value for key {key!r} is not JSON-serializable ({exc})", row=i, key=key
+                    f"row {i}: metadata value for key {key!r} is not JSON-serializable ({exc})",
+                    row=i,
+                    key=key,
                 ) from None
 
     def _rows(
@@ -331,16 +345,22 @@ class Store:
         for i, (id_, text, metadata) in enumerate(zip(ids, texts, metadatas, strict=True)):
             if layout.primary_is_int:
                 if not isinstance(id_, int) or isinstance(id_, bool):
-                    raise SchemaError(f"row {i}: id must be an int for this collection, got {id_!r}", row=i, key="id")
+                    raise SchemaError(
+                        f"row {i}: id must be an int for this collection, got {id_!r}", row=i, key="id"
+                    )
             elif not isinstance(id_, str) or not id_:
                 raise SchemaError(f"row {i}: id must be a non-empty string, got {id_!r}", row=i, key="id")
             elif len(id_.encode()) > MAX_VARCHAR or "\x00" in id_:
                 raise SchemaError(f"row {i}: id is too long or contains NUL", row=i, key="id")
             if id_ in seen:
-                raise SchemaError(f"row {i}: id {id_!r} repeats row {seen[id_]} in the same batch", row=i, key="id")
+                raise SchemaError(
+                    f"row {i}: id {id_!r} repeats row {seen[id_]} in the same batch", row=i, key="id"
+                )
             seen[id_] = i
             if text is not None and not isinstance(text, str):
-                raise SchemaError(f"row {i}: text must be a string, got {type(text).__name__}", row=i, key="text")
+                raise SchemaError(
+                    f"row {i}: text must be a string, got {type(text).__name__}", row=i, key="text"
+                )
             if text is not None and len(text.encode()) > MAX_VARCHAR:
                 raise SchemaError(
                     f"row {i}: text is {len(text.encode())} bytes; Milvus VARCHAR holds at most {MAX_VARCHAR}",
@@ -428,7 +448,9 @@ class Store:
             self._pending = 0
         self.client.flush(self.name)
 
-    def delete(self, ids: Sequence[str | int] | None = None, *, filter: Expr | None = None, expr: str | None = None) -> int:
+    def delete(
+        self, ids: Sequence[str | int] | None = None, *, filter: Expr | None = None, expr: str | None = None
+    ) -> int:
         """Delete by ids and/or filter; returns how many rows Milvus reports deleted."""
         layout = self.layout()
         if layout is None:
@@ -521,7 +543,9 @@ class Store:
         search_params: Mapping[str, Any] | None = None,
     ) -> list[Hit]:
         """Dense nearest neighbours, best first."""
-        return self.search_many([vector], k, filter=filter, expr=expr, with_vectors=with_vectors, search_params=search_params)[0]
+        return self.search_many(
+            [vector], k, filter=filter, expr=expr, with_vectors=with_vectors, search_params=search_params
+        )[0]
 
     def search_many(
         self,
@@ -568,7 +592,9 @@ class Store:
             )
         return layout.sparse
 
-    def text_search(self, query: str, k: int = 4, *, filter: Expr | None = None, expr: str | None = None) -> list[Hit]:
+    def text_search(
+        self, query: str, k: int = 4, *, filter: Expr | None = None, expr: str | None = None
+    ) -> list[Hit]:
         """BM25 full-text search, best first."""
         _check_k(k)
         layout = self.layout()
@@ -655,7 +681,9 @@ class Store:
         found: dict[Any, Record] = {}
         for chunk in _chunks(list(dict.fromkeys(ids)), 1000):
             try:
-                rows = self.client.get(self.name, ids=chunk, output_fields=self._output_fields(layout, with_vectors))
+                rows = self.client.get(
+                    self.name, ids=chunk, output_fields=self._output_fields(layout, with_vectors)
+                )
             except Exception as exc:
                 raise self._fail("get records", exc) from None
             for row in rows:
@@ -680,7 +708,10 @@ class Store:
         if ids is not None:
             if not ids:
                 return []
-            where = combine(compile_filter(ir.in_(layout.primary, ids), layout.catalog(lite=self.connection.is_lite)), where)
+            where = combine(
+                compile_filter(ir.in_(layout.primary, ids), layout.catalog(lite=self.connection.is_lite)),
+                where,
+            )
         return list(self._iterate(layout, where, limit, with_vectors))
 
     def _iterate(self, layout: Layout, where: str, limit: int | None, with_vectors: bool) -> Iterator[Record]:
@@ -731,4 +762,3 @@ def _check_k(k: int) -> None:
 def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
-
