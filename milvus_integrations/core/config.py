@@ -6,10 +6,13 @@ error messages: use `redact_uri` whenever a URI is shown.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlsplit, urlunsplit
 
 from pymilvus import MilvusClient as _PyMilvusClient
@@ -116,9 +119,46 @@ class ConnectionConfig:
         if self.timeout is not None:
             kwargs["timeout"] = self.timeout
         try:
-            return _PyMilvusClient(**kwargs)
+            client = _PyMilvusClient(**kwargs)
         except Exception as exc:  # pymilvus raises several types; re-raise without secrets
             message = redact_text(str(exc), (self.token,))
-            raise ConnectionError(
-                f"could not connect to Milvus at {redact_uri(self.uri)}: {message}"
-            ) from None
+            raise ConnectionError(f"could not connect to Milvus at {redact_uri(self.uri)}: {message}") from None
+        if self.is_lite:
+            return cast(_PyMilvusClient, _Serialized(client, _lite_lock(self.uri)))
+        return client
+
+
+_LITE_LOCKS: dict[str, threading.RLock] = {}
+_LITE_LOCKS_GUARD = threading.Lock()
+
+
+def _lite_lock(uri: str) -> threading.RLock:
+    """One lock per Milvus Lite file in this process: Lite's engine is not safe for concurrent calls."""
+    key = os.path.realpath(uri)
+    with _LITE_LOCKS_GUARD:
+        return _LITE_LOCKS.setdefault(key, threading.RLock())
+
+
+class _Serialized:
+    """A pymilvus client whose calls (and the iterators they return) run one at a time under a lock."""
+
+    def __init__(self, target: Any, lock: threading.RLock) -> None:
+        self._target = target
+        self._lock = lock
+
+    def __getattr__(self, name: str) -> Any:
+        attr = getattr(self._target, name)
+        if not callable(attr):
+            return attr
+        return self._wrap(attr)
+
+    def _wrap(self, fn: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(fn)
+        def call(*args: Any, **kwargs: Any) -> Any:
+            with self._lock:
+                result = fn(*args, **kwargs)
+            if hasattr(result, "next") and hasattr(result, "close"):  # query/search iterators
+                return _Serialized(result, self._lock)
+            return result
+
+        return call
