@@ -123,7 +123,13 @@ def test_query_returns_every_match_beyond_one_page(lite_uri: str) -> None:
     ],
 )
 def test_bad_rows_are_named_and_nothing_is_written(
-    store: Store, ids: list[str], texts: list[object], vecs: list[object], metas: list[dict[str, object]], row: int, key: str
+    store: Store,
+    ids: list[str],
+    texts: list[object],
+    vecs: list[object],
+    metas: list[dict[str, object]],
+    row: int,
+    key: str,
 ) -> None:
     with pytest.raises(SchemaError) as info:
         store.add(ids, texts, vecs, metas)  # type: ignore[arg-type]

@@ -33,7 +33,11 @@ def work(store: Store, worker: int, errors: list[BaseException]) -> None:
 
 def expected_ids() -> set[str]:
     return {
-        f"w{w}-{i}-{j}" for w in range(WORKERS) for i in range(ROUNDS) for j in range(BATCH) if not (i % 3 == 0 and j == 0)
+        f"w{w}-{i}-{j}"
+        for w in range(WORKERS)
+        for i in range(ROUNDS)
+        for j in range(BATCH)
+        if not (i % 3 == 0 and j == 0)
     }
 
 
