@@ -3,6 +3,8 @@
 Importing this package imports neither LangChain nor LlamaIndex.
 """
 
+from typing import TYPE_CHECKING
+
 from milvus_integrations.core.errors import (
     CollectionNotFoundError,
     ConfigError,
@@ -13,6 +15,9 @@ from milvus_integrations.core.errors import (
     PartialWriteError,
     SchemaError,
 )
+
+if TYPE_CHECKING:
+    from milvus_integrations.core.client import MilvusClient
 
 __version__ = "0.1.0"
 
