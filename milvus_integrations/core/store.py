@@ -588,7 +588,7 @@ class Store:
 
     def _hit(self, layout: Layout, hit: Mapping[str, Any], metric: str) -> Hit:
         entity = dict(hit.get("entity", {}))
-        entity.setdefault(layout.primary, hit.get("id"))
+        entity.setdefault(layout.primary, hit.get(layout.primary))
         score = float(hit["distance"])
         if metric == "BM25":
             score = abs(score)  # Milvus Lite reports BM25 as a negative distance; servers as a positive score
@@ -680,7 +680,7 @@ class Store:
         for h in results[0]:
             score = float(h["distance"])
             entity = dict(h.get("entity", {}))
-            entity.setdefault(layout.primary, h.get("id"))
+            entity.setdefault(layout.primary, h.get(layout.primary))
             hits.append(Hit(self._record(layout, entity), score, min(1.0, max(0.0, score))))
         return hits
 

@@ -28,8 +28,8 @@ from milvus_integrations.core.filters.ir import (
 )
 
 # A contradiction and a tautology that every Milvus version parses.
-_FALSE = '(1 == 0)'  # noqa: Q000
-_TRUE = '(1 == 1)'  # noqa: Q000
+_FALSE = "(1 == 0)"  # noqa: Q000
+_TRUE = "(1 == 1)"  # noqa: Q000
 
 
 class FieldKind(str, Enum):
@@ -140,9 +140,7 @@ class _Compiler:
             return self.like(ref, node.parts)
         if isinstance(node, ArrayContains):
             if ref.startswith("$meta"):
-                raise FilterError(
-                    f"array filters need a key that is a plain identifier; {node.field[0]!r} is not one"
-                )
+                raise FilterError(f"array filters need a key that is a plain identifier; {node.field[0]!r} is not one")
             family = "array" if static is not None and static.kind is FieldKind.ARRAY else "json"
             if len(node.values) == 1:
                 return f"{family}_contains({ref}, {literal(node.values[0])})"
@@ -150,9 +148,7 @@ class _Compiler:
             return f"{fn}({ref}, [{', '.join(literal(v) for v in node.values)}])"
         if isinstance(node, TextMatch):
             if static is None or static.kind is not FieldKind.TEXT:
-                raise FilterError(
-                    f"text match needs a VARCHAR field with enable_match; {node.field[0]!r} is not one"
-                )
+                raise FilterError(f"text match needs a VARCHAR field with enable_match; {node.field[0]!r} is not one")
             return f"TEXT_MATCH({ref}, {quote_string(node.query)})"
         raise FilterError(f"unsupported filter node {type(node).__name__}")  # exhaustive: every IR node above
 
@@ -192,12 +188,12 @@ class _Compiler:
                 return f"({null}(array_length({ref}) == 0))"
             if static.kind in (FieldKind.SCALAR, FieldKind.TEXT):
                 null = f"({ref} is null) or " if static.nullable else ""
-                return f"({null}({ref} == \"\"))"
+                return f'({null}({ref} == ""))'
         # `json_contains_all(f, [])` holds only for lists; Milvus Lite's array_length is 0 for non-lists too.
         length = (
             f" or (json_contains_all({ref}, []) and (array_length({ref}) == 0))" if not ref.startswith("$meta") else ""
         )
-        return f"((not (exists {ref})) or ({ref} == \"\"){length})"
+        return f'((not (exists {ref})) or ({ref} == ""){length})'
 
 
 def compile_filter(node: Expr | None, catalog: FieldCatalog) -> str:

@@ -147,6 +147,7 @@ Expr: TypeAlias = Compare | In | Like | ArrayContains | Exists | IsEmpty | TextM
 
 # -- constructors: the only way adapters build IR, so values are validated once -------------------------
 
+
 def eq(field: str | Sequence[str], value: object) -> Compare:
     return Compare(_path(field), CmpOp.EQ, check_scalar(value, where=f"eq on {field!r}"))
 
@@ -218,7 +219,9 @@ def like(field: str | Sequence[str], pattern: object) -> Like:
     return Like(_path(field), tuple(parts))
 
 
-def array_contains(field: str | Sequence[str], values: Iterable[object], mode: ArrayMode = ArrayMode.ANY) -> ArrayContains:
+def array_contains(
+    field: str | Sequence[str], values: Iterable[object], mode: ArrayMode = ArrayMode.ANY
+) -> ArrayContains:
     vals = _values(values, where=f"array {mode.value} on {field!r}")
     if not vals:
         raise FilterError(f"array {mode.value} on {field!r}: needs at least one value")
