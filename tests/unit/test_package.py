@@ -17,10 +17,7 @@ HEAVY = ("langchain", "langchain_core", "llama_index", "torch", "sentence_transf
 
 
 def test_importing_the_package_imports_no_framework() -> None:
-    code = (
-        "import json, sys, milvus_integrations; "
-        "print(json.dumps(sorted({m.split('.')[0] for m in sys.modules})))"
-    )
+    code = "import json, sys, milvus_integrations; print(json.dumps(sorted({m.split('.')[0] for m in sys.modules})))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
     loaded = set(json.loads(out.stdout))
     assert not loaded & set(HEAVY), f"import milvus_integrations pulled in {sorted(loaded & set(HEAVY))}"
