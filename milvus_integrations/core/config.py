@@ -105,9 +105,7 @@ class ConnectionConfig:
         token = token or args.get("token") or os.environ.get("MILVUS_TOKEN") or None
         if token is None and args.get("user"):
             token = f"{args['user']}:{args.get('password', '')}"
-        return cls(
-            uri=str(uri), token=token, db_name=args.get("db_name"), timeout=timeout or args.get("timeout")
-        )
+        return cls(uri=str(uri), token=token, db_name=args.get("db_name"), timeout=timeout or args.get("timeout"))
 
     def connect(self) -> _PyMilvusClient:
         """Open today's `pymilvus.MilvusClient` for this configuration (the only place we do so)."""

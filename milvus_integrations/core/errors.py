@@ -38,9 +38,7 @@ class MissingDependencyError(MilvusIntegrationError, ImportError):
     """An optional dependency (an extra) is not installed."""
 
     def __init__(self, package: str, extra: str) -> None:
-        super().__init__(
-            f"{package} is not installed; install it with: pip install 'milvus-integrations[{extra}]'"
-        )
+        super().__init__(f"{package} is not installed; install it with: pip install 'milvus-integrations[{extra}]'")
         self.package = package
         self.extra = extra
 

@@ -1,9 +1,11 @@
 """The collection layout both adapters write and read, and detection of layouts written by other tools.
 
-Our layout: string primary key ``id``, ``text`` (VARCHAR), ``vector`` (FLOAT_VECTOR), metadata keys as top-level
+Our layout: string primary key ``pk``, ``text`` (VARCHAR), ``vector`` (FLOAT_VECTOR), metadata keys as top-level
 dynamic fields (so ``{"year": ...}`` filters hit them directly), and, with full-text search on, a ``sparse`` BM25
 output field. LlamaIndex bookkeeping (the node's JSON and type, its ref_doc_id) is stored under keys that start
 with ``_li_``; the LangChain adapter hides those keys, so each adapter reads the other's rows.
+The primary key is ``pk`` (not ``id``) so that a metadata key ``id``, common in LangChain documents, is stored
+as it is; it is also langchain-milvus' default layout, which this one reads as it stands.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from pymilvus import DataType
 from milvus_integrations.core.errors import ConfigError
 from milvus_integrations.core.filters import FieldCatalog, FieldKind, StaticField
 
-ID_FIELD = "id"
+ID_FIELD = "pk"
 TEXT_FIELD = "text"
 VECTOR_FIELD = "vector"
 SPARSE_FIELD = "sparse"
@@ -52,7 +54,7 @@ class Layout:
     primary_is_int: bool = False
     auto_id: bool = False
     text: str | None = TEXT_FIELD
-    vector: str = VECTOR_FIELD
+    vector: str | None = VECTOR_FIELD  # None: a full-text-only collection (BM25, no dense vectors)
     dim: int | None = None
     metric: str = "COSINE"
     sparse: str | None = None
@@ -65,7 +67,9 @@ class Layout:
 
     @property
     def reserved(self) -> frozenset[str]:
-        names = {self.primary, self.vector, "$meta"}
+        names = {self.primary, "$meta"}
+        if self.vector:
+            names.add(self.vector)
         if self.text:
             names.add(self.text)
         if self.sparse:
@@ -101,14 +105,10 @@ def detect_layout(
     """
     fields = {f["name"]: f for f in description.get("fields", [])}
 
-    def pick(
-        role: str, override: str | None, candidates: list[str], preferred: tuple[str, ...]
-    ) -> str | None:
+    def pick(role: str, override: str | None, candidates: list[str], preferred: tuple[str, ...]) -> str | None:
         if override is not None:
             if override not in fields:
-                raise ConfigError(
-                    f"{role} field {override!r} is not in the collection; fields: {sorted(fields)}"
-                )
+                raise ConfigError(f"{role} field {override!r} is not in the collection; fields: {sorted(fields)}")
             return override
         for name in preferred:
             if name in candidates:
@@ -131,12 +131,10 @@ def detect_layout(
         if f["type"] in (DataType.FLOAT_VECTOR, DataType.FLOAT16_VECTOR, DataType.BFLOAT16_VECTOR)
     ]
     vector = pick("vector", vector_field, dense, (VECTOR_FIELD, "embedding", "vector", "float_vector"))
-    if vector is None:
+    if vector is None and not any(f["type"] == DataType.SPARSE_FLOAT_VECTOR for f in fields.values()):
         raise ConfigError(f"the collection has no float vector field; fields: {sorted(fields)}")
     sparse_names = [
-        n
-        for n, f in fields.items()
-        if f["type"] == DataType.SPARSE_FLOAT_VECTOR and f.get("is_function_output")
+        n for n, f in fields.items() if f["type"] == DataType.SPARSE_FLOAT_VECTOR and f.get("is_function_output")
     ]
     sparse = sparse_names[0] if sparse_names else None
     bm25_inputs = {
@@ -153,9 +151,7 @@ def detect_layout(
     json_fields = [n for n, f in fields.items() if f["type"] == DataType.JSON]
     metadata_json = metadata_field
     if metadata_json is not None and metadata_json not in fields:
-        raise ConfigError(
-            f"metadata field {metadata_json!r} is not in the collection; fields: {sorted(fields)}"
-        )
+        raise ConfigError(f"metadata field {metadata_json!r} is not in the collection; fields: {sorted(fields)}")
     if metadata_json is None and "metadata" in json_fields:
         metadata_json = "metadata"
     scalars: dict[str, StaticField] = {}
@@ -174,7 +170,7 @@ def detect_layout(
     text_params = (fields[text].get("params", {}) or {}) if text else {}
     text_match = str(text_params.get("enable_match", "")).lower() == "true"
     partition_key = next((n for n, f in fields.items() if f.get("is_partition_key")), None)
-    dim = (fields[vector].get("params", {}) or {}).get("dim")
+    dim = (fields[vector].get("params", {}) or {}).get("dim") if vector else None
     return Layout(
         primary=primary,
         primary_is_int=fields[primary]["type"] == DataType.INT64,

@@ -201,9 +201,7 @@ class Store:
             metadata_field=opts.metadata_field,
         )
         if opts.dim is not None and layout.dim is not None and opts.dim != layout.dim:
-            raise ConfigError(
-                f"collection {self.name!r} stores {layout.dim}-d vectors but dim={opts.dim} was given"
-            )
+            raise ConfigError(f"collection {self.name!r} stores {layout.dim}-d vectors but dim={opts.dim} was given")
         state = self.client.get_load_state(self.name).get("state")
         if getattr(state, "name", str(state)) != "Loaded":
             self.client.load_collection(self.name)
@@ -220,19 +218,21 @@ class Store:
             if opts.analyzer_params:
                 text_kwargs["analyzer_params"] = dict(opts.analyzer_params)
         schema.add_field(TEXT_FIELD, DataType.VARCHAR, **text_kwargs)
-        schema.add_field(VECTOR_FIELD, DataType.FLOAT_VECTOR, dim=dim)
+        if dim:
+            schema.add_field(VECTOR_FIELD, DataType.FLOAT_VECTOR, dim=dim)
         if opts.partition_key_field:
-            schema.add_field(
-                opts.partition_key_field, DataType.VARCHAR, max_length=MAX_VARCHAR, is_partition_key=True
-            )
+            schema.add_field(opts.partition_key_field, DataType.VARCHAR, max_length=MAX_VARCHAR, is_partition_key=True)
         index = self.client.prepare_index_params()
         user_index = dict(opts.index_params or {})
-        index.add_index(
-            VECTOR_FIELD,
-            index_type=user_index.get("index_type", "HNSW"),
-            metric_type=user_index.get("metric_type", opts.metric),
-            params=dict(user_index.get("params", {"M": 16, "efConstruction": 200})),
-        )
+        if dim:
+            index.add_index(
+                VECTOR_FIELD,
+                index_type=user_index.get("index_type", "HNSW"),
+                metric_type=user_index.get("metric_type", opts.metric),
+                params=dict(user_index.get("params", {"M": 16, "efConstruction": 200})),
+            )
+        elif not opts.full_text:
+            raise ConfigError("a store without dense vectors needs full_text=True")
         if opts.full_text:
             schema.add_field(SPARSE_FIELD, DataType.SPARSE_FLOAT_VECTOR)
             schema.add_function(
@@ -314,9 +314,7 @@ class Store:
             raise SchemaError(f"row {i}: metadata must be a dict, got {type(metadata).__name__}", row=i)
         for key, value in metadata.items():
             if not isinstance(key, str) or not key:
-                raise SchemaError(
-                    f"row {i}: metadata key {key!r} must be a non-empty string", row=i, key=str(key)
-                )
+                raise SchemaError(f"row {i}: metadata key {key!r} must be a non-empty string", row=i, key=str(key))
             if "\x00" in key or key.startswith("$"):
                 raise SchemaError(f"row {i}: metadata key {key!r} is not allowed", row=i, key=key)
             if key in reserved:
@@ -339,32 +337,26 @@ class Store:
         layout: Layout,
         ids: Sequence[str | int],
         texts: Sequence[str | None],
-        matrix: npt.NDArray[np.float32],
+        matrix: npt.NDArray[np.float32] | None,
         metadatas: Sequence[Mapping[str, Any]],
     ) -> list[dict[str, Any]]:
         reserved = layout.reserved
         seen: dict[str | int, int] = {}
         rows: list[dict[str, Any]] = []
-        vectors = matrix.tolist()
+        vectors = matrix.tolist() if matrix is not None else None
         for i, (id_, text, metadata) in enumerate(zip(ids, texts, metadatas, strict=True)):
             if layout.primary_is_int:
                 if not isinstance(id_, int) or isinstance(id_, bool):
-                    raise SchemaError(
-                        f"row {i}: id must be an int for this collection, got {id_!r}", row=i, key="id"
-                    )
+                    raise SchemaError(f"row {i}: id must be an int for this collection, got {id_!r}", row=i, key="id")
             elif not isinstance(id_, str) or not id_:
                 raise SchemaError(f"row {i}: id must be a non-empty string, got {id_!r}", row=i, key="id")
             elif len(id_.encode()) > MAX_VARCHAR or "\x00" in id_:
                 raise SchemaError(f"row {i}: id is too long or contains NUL", row=i, key="id")
             if id_ in seen:
-                raise SchemaError(
-                    f"row {i}: id {id_!r} repeats row {seen[id_]} in the same batch", row=i, key="id"
-                )
+                raise SchemaError(f"row {i}: id {id_!r} repeats row {seen[id_]} in the same batch", row=i, key="id")
             seen[id_] = i
             if text is not None and not isinstance(text, str):
-                raise SchemaError(
-                    f"row {i}: text must be a string, got {type(text).__name__}", row=i, key="text"
-                )
+                raise SchemaError(f"row {i}: text must be a string, got {type(text).__name__}", row=i, key="text")
             if text is not None and len(text.encode()) > MAX_VARCHAR:
                 raise SchemaError(
                     f"row {i}: text is {len(text.encode())} bytes; Milvus VARCHAR holds at most {MAX_VARCHAR}",
@@ -372,7 +364,9 @@ class Store:
                     key="text",
                 )
             self._check_metadata(i, metadata, reserved)
-            row: dict[str, Any] = {layout.primary: id_, layout.vector: vectors[i]}
+            row: dict[str, Any] = {layout.primary: id_}
+            if layout.vector and vectors is not None:
+                row[layout.vector] = vectors[i]
             if layout.text:
                 row[layout.text] = text or ""
             if layout.metadata_json:
@@ -393,27 +387,38 @@ class Store:
         self,
         ids: Sequence[str | int],
         texts: Sequence[str | None],
-        vectors: Sequence[Vector] | npt.NDArray[np.floating],
+        vectors: Sequence[Vector] | npt.NDArray[np.floating] | None,
         metadatas: Sequence[Mapping[str, Any]] | None = None,
         *,
         batch_size: int | None = None,
     ) -> list[str | int]:
-        """Upsert records (an existing id is replaced). The whole batch is validated before anything is written."""
+        """Upsert records (an existing id is replaced). The whole batch is validated before anything is written.
+
+        `vectors` may be None only for a full-text-only store (full_text=True and no dense vectors).
+        """
         n = len(ids)
         metas: Sequence[Mapping[str, Any]] = metadatas if metadatas is not None else [{}] * n
-        if not (len(texts) == n and len(vectors) == n and len(metas) == n):
+        if not (len(texts) == n and (vectors is None or len(vectors) == n) and len(metas) == n):
+            count = "None" if vectors is None else len(vectors)
             raise SchemaError(
-                f"ids, texts, vectors and metadatas differ in length ({n}, {len(texts)}, {len(vectors)}, {len(metas)})"
+                f"ids, texts, vectors and metadatas differ in length ({n}, {len(texts)}, {count}, {len(metas)})"
             )
         if n == 0:
             return []
         layout = self.layout()
-        matrix = self._matrix(vectors, layout.dim if layout else self._last_dim)
+        matrix: npt.NDArray[np.float32] | None = None
+        if vectors is not None:
+            matrix = self._matrix(vectors, layout.dim if layout else self._last_dim)
+        elif not self.options.full_text or (layout is not None and layout.vector is not None):
+            raise SchemaError("vectors are required: this store keeps dense vectors", key="vector")
         if layout is None:
             # validate against the layout we are about to create, before creating anything
-            probe = Layout(dim=matrix.shape[1], partition_key=self.options.partition_key_field)
+            dim = matrix.shape[1] if matrix is not None else 0
+            probe = Layout(
+                dim=dim, vector=VECTOR_FIELD if dim else None, partition_key=self.options.partition_key_field
+            )
             self._rows(probe, ids, texts, matrix, metas)
-            layout = self._ensure_collection(matrix.shape[1])
+            layout = self._ensure_collection(dim)
         rows = self._rows(layout, ids, texts, matrix, metas)
         self._write(rows, [r[layout.primary] for r in rows], batch_size or self.options.insert_batch_size)
         return list(ids)
@@ -513,7 +518,7 @@ class Store:
         fields.extend(layout.scalars)
         if layout.dynamic:
             fields.append("$meta")
-        if with_vectors:
+        if with_vectors and layout.vector:
             fields.append(layout.vector)
         return fields
 
@@ -525,7 +530,7 @@ class Store:
         for key, value in entity.items():
             if key not in skip:
                 metadata[key] = value
-        vector = entity.get(layout.vector)
+        vector = entity.get(layout.vector) if layout.vector else None
         return Record(
             id=entity.get(layout.primary, pk),
             text=entity.get(layout.text) if layout.text else None,
@@ -569,6 +574,7 @@ class Store:
         layout = self.layout()
         if layout is None:
             return [[] for _ in vectors]
+        dense = self._require_dense(layout)
         matrix = self._matrix(vectors, layout.dim)
         where = combine(self.compile(filter), expr or "")
         self._before_read()
@@ -576,7 +582,7 @@ class Store:
             results = self.client.search(
                 self.name,
                 data=matrix.tolist(),
-                anns_field=layout.vector,
+                anns_field=dense,
                 limit=k,
                 filter=where,
                 output_fields=self._output_fields(layout, with_vectors),
@@ -594,16 +600,17 @@ class Store:
             score = abs(score)  # Milvus Lite reports BM25 as a negative distance; servers as a positive score
         return Hit(self._record(layout, entity), score, relevance(score, metric))
 
+    def _require_dense(self, layout: Layout) -> str:
+        if not layout.vector:
+            raise ConfigError(f"collection {self.name!r} keeps no dense vectors: use full-text search")
+        return layout.vector
+
     def _require_full_text(self, layout: Layout) -> str:
         if not layout.sparse:
-            raise ConfigError(
-                f"collection {self.name!r} has no BM25 field; create it with full-text search enabled"
-            )
+            raise ConfigError(f"collection {self.name!r} has no BM25 field; create it with full-text search enabled")
         return layout.sparse
 
-    def text_search(
-        self, query: str, k: int = 4, *, filter: Expr | None = None, expr: str | None = None
-    ) -> list[Hit]:
+    def text_search(self, query: str, k: int = 4, *, filter: Expr | None = None, expr: str | None = None) -> list[Hit]:
         """BM25 full-text search, best first."""
         _check_k(k)
         layout = self.layout()
@@ -646,13 +653,14 @@ class Store:
         if layout is None:
             return []
         sparse = self._require_full_text(layout)
+        dense = self._require_dense(layout)
         where = combine(self.compile(filter), expr or "")
         fetch = max(fetch_k or 2 * k, k)
         matrix = self._matrix([vector], layout.dim)
         self._before_read()
         dense_req = AnnSearchRequest(
             data=matrix.tolist(),
-            anns_field=layout.vector,
+            anns_field=dense,
             param=self._search_params(layout, fetch, None),
             limit=fetch,
             expr=where or None,
@@ -692,9 +700,7 @@ class Store:
         found: dict[Any, Record] = {}
         for chunk in _chunks(list(dict.fromkeys(ids)), 1000):
             try:
-                rows = self.client.get(
-                    self.name, ids=chunk, output_fields=self._output_fields(layout, with_vectors)
-                )
+                rows = self.client.get(self.name, ids=chunk, output_fields=self._output_fields(layout, with_vectors))
             except Exception as exc:
                 raise self._fail("get records", exc) from None
             for row in rows:

@@ -142,7 +142,7 @@ def test_bad_rows_are_named_and_nothing_is_written(
 def test_bad_first_batch_creates_no_collection(lite_uri: str) -> None:
     s = make(lite_uri)
     with pytest.raises(SchemaError):
-        s.add(["a", "b"], ["x", "y"], [[0.1] * DIM, [0.2] * DIM], [{}, {"id": 1}])
+        s.add(["a", "b"], ["x", "y"], [[0.1] * DIM, [0.2] * DIM], [{}, {"pk": 1}])
     assert s.layout() is None
     assert not s.client.has_collection("docs")
 
@@ -248,3 +248,20 @@ def test_connection_repr_hides_secrets() -> None:
     text = repr(cfg) + str(cfg)
     assert "s3cret-pw" not in text and "tok-123456" not in text
     assert "alice" in text and "example.invalid" in text
+
+
+def test_full_text_only_store_keeps_no_dense_vectors(lite_uri: str) -> None:
+    s = make(lite_uri, full_text=True)
+    s.add(["a", "b"], ["apples and pears", "the quick brown fox"], None, [{"k": 1}, {"k": 2}])
+    layout = s.layout()
+    assert layout is not None and layout.vector is None and layout.sparse
+    assert [h.record.id for h in s.text_search("fox", 2)] == ["b"]
+    with pytest.raises(ConfigError, match="no dense vectors"):
+        s.search([0.1] * DIM, 1)
+    reopened = make(lite_uri)
+    assert [h.record.id for h in reopened.text_search("pears", 1)] == ["a"]
+
+
+def test_vectors_are_required_for_a_dense_store(lite_uri: str) -> None:
+    with pytest.raises(SchemaError, match="vectors are required"):
+        make(lite_uri).add(["a"], ["x"], None, [{}])
