@@ -1,0 +1,413 @@
+"""`MilvusVectorStore` for LangChain: a thin translation between LangChain's types and the core store."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from enum import Enum
+from typing import Any
+
+from langchain_core.documents import Document
+from langchain_core.embeddings import Embeddings
+from langchain_core.vectorstores import VectorStore
+
+from milvus_integrations.core.aio import run_sync
+from milvus_integrations.core.config import ConnectionConfig
+from milvus_integrations.core.errors import ConfigError
+from milvus_integrations.core.filters import Expr
+from milvus_integrations.core.layout import BOOKKEEPING_KEYS
+from milvus_integrations.core.mmr import mmr_select
+from milvus_integrations.core.store import Hit, Record, Store, StoreOptions
+from milvus_integrations.embeddings.base import Embedder
+from milvus_integrations.embeddings.langchain import to_langchain_embeddings
+from milvus_integrations.embeddings.spec import resolve_embedder
+from milvus_integrations.langchain.filters import to_ir
+
+DEFAULT_URI = "./milvus_langchain.db"
+
+
+class RetrievalMode(str, Enum):
+    """What `similarity_search(query)` runs: dense vectors, BM25 full-text, or both fused."""
+
+    DENSE = "dense"
+    FULL_TEXT = "full_text"
+    HYBRID = "hybrid"
+
+
+class MilvusVectorStore(VectorStore):
+    """A LangChain vector store on Milvus (Lite by default; a server or Zilliz Cloud with `uri` and `token`).
+
+    The collection is created on the first add, with the embedding's dimension; an existing collection (ours,
+    langchain-milvus', or any with a primary key, a text and a vector field) is attached to and read back.
+    """
+
+    def __init__(
+        self,
+        embedding: Embeddings | Embedder | str | None = None,
+        *,
+        uri: str | None = None,
+        token: str | None = None,
+        collection_name: str = "langchain",
+        metric: str = "COSINE",
+        index_params: Mapping[str, Any] | None = None,
+        search_params: Mapping[str, Any] | None = None,
+        consistency_level: str = "Session",
+        partition_key_field: str | None = None,
+        drop_old: bool = False,
+        retrieval_mode: RetrievalMode | str = RetrievalMode.DENSE,
+        hybrid_ranker: str = "rrf",
+        hybrid_weights: tuple[float, float] = (0.5, 0.5),
+        analyzer_params: Mapping[str, Any] | None = None,
+        connection_args: Mapping[str, Any] | None = None,
+        embedding_function: Embeddings | Embedder | str | None = None,
+        primary_field: str | None = None,
+        text_field: str | None = None,
+        vector_field: str | None = None,
+        metadata_field: str | None = None,
+        batch_size: int = 1000,
+        flush_threshold: int | None = None,
+        timeout: float | None = None,
+        auto_id: bool = False,
+    ) -> None:
+        if embedding is not None and embedding_function is not None:
+            raise ConfigError("pass embedding or embedding_function (its langchain-milvus name), not both")
+        self.retrieval_mode = RetrievalMode(retrieval_mode)
+        spec = embedding if embedding is not None else embedding_function
+        if spec is None and self.retrieval_mode is not RetrievalMode.FULL_TEXT:
+            raise ConfigError(f"retrieval_mode={self.retrieval_mode.value!r} needs an embedding")
+        self._embedder: Embedder | None = resolve_embedder(spec) if spec is not None else None
+        if hybrid_ranker not in ("rrf", "weighted"):
+            raise ConfigError(f"hybrid_ranker must be 'rrf' or 'weighted', got {hybrid_ranker!r}")
+        self.hybrid_ranker = hybrid_ranker
+        self.hybrid_weights = hybrid_weights
+        # langchain-milvus' auto_id let Milvus number rows; we always use string ids (uuid4 when none given).
+        self.auto_id = auto_id
+        connection = ConnectionConfig.from_args(
+            uri or (None if connection_args else DEFAULT_URI), token, connection_args=connection_args, timeout=timeout
+        )
+        options = StoreOptions(
+            collection_name,
+            metric=metric,
+            index_params=index_params,
+            search_params=search_params,
+            consistency_level=consistency_level,
+            full_text=self.retrieval_mode is not RetrievalMode.DENSE,
+            analyzer_params=analyzer_params,
+            drop_old=drop_old,
+            partition_key_field=partition_key_field,
+            text_field=text_field,
+            vector_field=vector_field,
+            primary_field=primary_field,
+            metadata_field=metadata_field,
+            insert_batch_size=batch_size,
+            flush_threshold=flush_threshold,
+        )
+        self.store = Store(options, connection)
+
+    def __repr__(self) -> str:
+        return f"MilvusVectorStore({self.store!r}, mode={self.retrieval_mode.value})"
+
+    @property
+    def embeddings(self) -> Embeddings | None:
+        return to_langchain_embeddings(self._embedder) if self._embedder is not None else None
+
+    @property
+    def collection_name(self) -> str:
+        return self.store.name
+
+    # -- translation -------------------------------------------------------------------------------------
+    @staticmethod
+    def _document(record: Record) -> Document:
+        metadata = {k: v for k, v in record.metadata.items() if k not in BOOKKEEPING_KEYS}
+        return Document(page_content=record.text or "", metadata=metadata, id=str(record.id))
+
+    def _require_embedder(self) -> Embedder:
+        if self._embedder is None:
+            raise ConfigError("this store has no embedding (retrieval_mode='full_text'): search by text instead")
+        return self._embedder
+
+    @staticmethod
+    def _filter(filter: Mapping[str, Any] | None) -> Expr | None:
+        return to_ir(filter)
+
+    # -- writes: one implementation; sync and async differ only in how texts are embedded ----------------
+    def _write(
+        self,
+        texts: list[str],
+        metadatas: list[dict[str, Any]] | None,
+        ids: Sequence[str | None] | None,
+        vectors: list[list[float]] | None,
+        batch_size: int | None,
+    ) -> list[str]:
+        if metadatas is not None and len(metadatas) != len(texts):
+            raise ConfigError(f"got {len(metadatas)} metadatas for {len(texts)} texts")
+        if ids is not None and len(ids) != len(texts):
+            raise ConfigError(f"got {len(ids)} ids for {len(texts)} texts")
+        final_ids = [str(i) if i else str(uuid.uuid4()) for i in (ids or [None] * len(texts))]
+        metas = [dict(m or {}) for m in metadatas] if metadatas is not None else [{} for _ in texts]
+        self.store.add(final_ids, texts, vectors, metas, batch_size=batch_size)
+        return final_ids
+
+    def _vectors_for(self, texts: list[str]) -> list[list[float]] | None:
+        return self._embedder.embed_documents(texts) if self._embedder is not None and texts else None
+
+    async def _avectors_for(self, texts: list[str]) -> list[list[float]] | None:
+        return await self._embedder.aembed_documents(texts) if self._embedder is not None and texts else None
+
+    def add_texts(
+        self,
+        texts: Iterable[str],
+        metadatas: list[dict[str, Any]] | None = None,
+        *,
+        ids: list[str | None] | None = None,
+        batch_size: int | None = None,
+        **kwargs: Any,
+    ) -> list[str]:
+        _no_extra(kwargs, "add_texts")
+        items = list(texts)
+        return self._write(items, metadatas, ids, self._vectors_for(items), batch_size)
+
+    async def aadd_texts(
+        self,
+        texts: Iterable[str],
+        metadatas: list[dict[str, Any]] | None = None,
+        *,
+        ids: list[str | None] | None = None,
+        batch_size: int | None = None,
+        **kwargs: Any,
+    ) -> list[str]:
+        _no_extra(kwargs, "aadd_texts")
+        items = list(texts)
+        vectors = await self._avectors_for(items)
+        return await run_sync(self._write, items, metadatas, ids, vectors, batch_size)
+
+    def get_by_ids(self, ids: Sequence[str], /) -> list[Document]:
+        return [self._document(r) for r in self.store.get(list(ids))]
+
+    async def aget_by_ids(self, ids: Sequence[str], /) -> list[Document]:
+        return await run_sync(self.get_by_ids, ids)
+
+    def delete(
+        self,
+        ids: list[str] | None = None,
+        *,
+        filter: Mapping[str, Any] | None = None,
+        expr: str | None = None,
+        **kwargs: Any,
+    ) -> bool:
+        """Delete by ids, by a dict filter, or by a raw Milvus `expr`; with none of them, delete everything."""
+        _no_extra(kwargs, "delete")
+        if ids is None and filter is None and expr is None:
+            self.store.clear()
+            return True
+        self.store.delete(ids, filter=self._filter(filter), expr=expr)
+        return True
+
+    async def adelete(
+        self,
+        ids: list[str] | None = None,
+        *,
+        filter: Mapping[str, Any] | None = None,
+        expr: str | None = None,
+        **kwargs: Any,
+    ) -> bool:
+        _no_extra(kwargs, "adelete")
+        return await run_sync(self.delete, ids, filter=filter, expr=expr)
+
+    # -- search: one implementation per mode; the async twins embed asynchronously, then run the same ------
+    def _hits(
+        self,
+        query: str,
+        vector: list[float] | None,
+        k: int,
+        filter: Mapping[str, Any] | None,
+        expr: str | None,
+    ) -> list[Hit]:
+        where = self._filter(filter)
+        if self.retrieval_mode is RetrievalMode.FULL_TEXT:
+            return self.store.text_search(query, k, filter=where, expr=expr)
+        assert vector is not None
+        if self.retrieval_mode is RetrievalMode.HYBRID:
+            ranker = "weighted" if self.hybrid_ranker == "weighted" else "rrf"
+            return self.store.hybrid_search(
+                vector, query, k, filter=where, expr=expr, ranker=ranker, weights=self.hybrid_weights
+            )
+        return self.store.search(vector, k, filter=where, expr=expr)
+
+    def _query_vector(self, query: str) -> list[float] | None:
+        if self.retrieval_mode is RetrievalMode.FULL_TEXT:
+            return None
+        return self._require_embedder().embed_query(query)
+
+    async def _aquery_vector(self, query: str) -> list[float] | None:
+        if self.retrieval_mode is RetrievalMode.FULL_TEXT:
+            return None
+        return await self._require_embedder().aembed_query(query)
+
+    def similarity_search_with_score(
+        self,
+        query: str,
+        k: int = 4,
+        filter: Mapping[str, Any] | None = None,
+        *,
+        expr: str | None = None,
+        **kwargs: Any,
+    ) -> list[tuple[Document, float]]:
+        """Documents with Milvus' raw score: a similarity for COSINE/IP/BM25/hybrid, a squared distance for L2."""
+        _no_extra(kwargs, "similarity_search_with_score")
+        hits = self._hits(query, self._query_vector(query), k, filter, expr)
+        return [(self._document(h.record), h.score) for h in hits]
+
+    async def asimilarity_search_with_score(
+        self,
+        query: str,
+        k: int = 4,
+        filter: Mapping[str, Any] | None = None,
+        *,
+        expr: str | None = None,
+        **kwargs: Any,
+    ) -> list[tuple[Document, float]]:
+        _no_extra(kwargs, "asimilarity_search_with_score")
+        vector = await self._aquery_vector(query)
+        hits = await run_sync(self._hits, query, vector, k, filter, expr)
+        return [(self._document(h.record), h.score) for h in hits]
+
+    def similarity_search(
+        self, query: str, k: int = 4, filter: Mapping[str, Any] | None = None, **kwargs: Any
+    ) -> list[Document]:
+        return [doc for doc, _ in self.similarity_search_with_score(query, k, filter, **kwargs)]
+
+    async def asimilarity_search(
+        self, query: str, k: int = 4, filter: Mapping[str, Any] | None = None, **kwargs: Any
+    ) -> list[Document]:
+        return [doc for doc, _ in await self.asimilarity_search_with_score(query, k, filter, **kwargs)]
+
+    def similarity_search_by_vector(
+        self,
+        embedding: list[float],
+        k: int = 4,
+        filter: Mapping[str, Any] | None = None,
+        *,
+        expr: str | None = None,
+        **kwargs: Any,
+    ) -> list[Document]:
+        _no_extra(kwargs, "similarity_search_by_vector")
+        hits = self.store.search(embedding, k, filter=self._filter(filter), expr=expr)
+        return [self._document(h.record) for h in hits]
+
+    async def asimilarity_search_by_vector(
+        self, embedding: list[float], k: int = 4, filter: Mapping[str, Any] | None = None, **kwargs: Any
+    ) -> list[Document]:
+        return await run_sync(self.similarity_search_by_vector, embedding, k, filter, **kwargs)
+
+    def _similarity_search_with_relevance_scores(
+        self, query: str, k: int = 4, **kwargs: Any
+    ) -> list[tuple[Document, float]]:
+        """Relevance in [0, 1], higher is better, for every metric (read back from the collection's index)."""
+        filter, expr = kwargs.pop("filter", None), kwargs.pop("expr", None)
+        _no_extra(kwargs, "similarity_search_with_relevance_scores")
+        hits = self._hits(query, self._query_vector(query), k, filter, expr)
+        return [(self._document(h.record), h.relevance) for h in hits]
+
+    async def _asimilarity_search_with_relevance_scores(
+        self, query: str, k: int = 4, **kwargs: Any
+    ) -> list[tuple[Document, float]]:
+        filter, expr = kwargs.pop("filter", None), kwargs.pop("expr", None)
+        _no_extra(kwargs, "asimilarity_search_with_relevance_scores")
+        vector = await self._aquery_vector(query)
+        hits = await run_sync(self._hits, query, vector, k, filter, expr)
+        return [(self._document(h.record), h.relevance) for h in hits]
+
+    def _select_relevance_score_fn(self) -> Callable[[float], float]:
+        raise NotImplementedError("relevance comes from the core store, computed per metric")
+
+    # -- maximal marginal relevance ------------------------------------------------------------------------
+    def max_marginal_relevance_search_by_vector(
+        self,
+        embedding: list[float],
+        k: int = 4,
+        fetch_k: int = 20,
+        lambda_mult: float = 0.5,
+        filter: Mapping[str, Any] | None = None,
+        *,
+        expr: str | None = None,
+        **kwargs: Any,
+    ) -> list[Document]:
+        _no_extra(kwargs, "max_marginal_relevance_search")
+        hits = self.store.search(embedding, max(fetch_k, k), filter=self._filter(filter), expr=expr, with_vectors=True)
+        chosen = mmr_select(embedding, [h.record.vector or [] for h in hits], k, lambda_mult)
+        return [self._document(hits[i].record) for i in chosen]
+
+    async def amax_marginal_relevance_search_by_vector(
+        self,
+        embedding: list[float],
+        k: int = 4,
+        fetch_k: int = 20,
+        lambda_mult: float = 0.5,
+        filter: Mapping[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> list[Document]:
+        return await run_sync(
+            self.max_marginal_relevance_search_by_vector, embedding, k, fetch_k, lambda_mult, filter, **kwargs
+        )
+
+    def max_marginal_relevance_search(
+        self,
+        query: str,
+        k: int = 4,
+        fetch_k: int = 20,
+        lambda_mult: float = 0.5,
+        filter: Mapping[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> list[Document]:
+        vector = self._require_embedder().embed_query(query)
+        return self.max_marginal_relevance_search_by_vector(vector, k, fetch_k, lambda_mult, filter, **kwargs)
+
+    async def amax_marginal_relevance_search(
+        self,
+        query: str,
+        k: int = 4,
+        fetch_k: int = 20,
+        lambda_mult: float = 0.5,
+        filter: Mapping[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> list[Document]:
+        vector = await self._require_embedder().aembed_query(query)
+        return await self.amax_marginal_relevance_search_by_vector(vector, k, fetch_k, lambda_mult, filter, **kwargs)
+
+    # -- constructors ----------------------------------------------------------------------------------------
+    @classmethod
+    def from_texts(
+        cls,
+        texts: list[str],
+        embedding: Embeddings | Embedder | str | None = None,
+        metadatas: list[dict[str, Any]] | None = None,
+        *,
+        ids: list[str | None] | None = None,
+        **kwargs: Any,
+    ) -> MilvusVectorStore:
+        store = cls(embedding, **kwargs)
+        store.add_texts(texts, metadatas, ids=ids)
+        return store
+
+    @classmethod
+    async def afrom_texts(
+        cls,
+        texts: list[str],
+        embedding: Embeddings | Embedder | str | None = None,
+        metadatas: list[dict[str, Any]] | None = None,
+        *,
+        ids: list[str | None] | None = None,
+        **kwargs: Any,
+    ) -> MilvusVectorStore:
+        store = await run_sync(cls, embedding, **kwargs)
+        await store.aadd_texts(texts, metadatas, ids=ids)
+        return store
+
+    def close(self) -> None:
+        self.store.close()
+
+
+def _no_extra(kwargs: Mapping[str, Any], method: str) -> None:
+    if kwargs:
+        raise TypeError(f"{method}() got unexpected keyword arguments: {', '.join(sorted(kwargs))}")
