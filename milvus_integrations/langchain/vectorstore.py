@@ -83,7 +83,10 @@ class MilvusVectorStore(VectorStore):
         # langchain-milvus' auto_id let Milvus number rows; we always use string ids (uuid4 when none given).
         self.auto_id = auto_id
         connection = ConnectionConfig.from_args(
-            uri or (None if connection_args else DEFAULT_URI), token, connection_args=connection_args, timeout=timeout
+            uri or (None if connection_args else DEFAULT_URI),
+            token,
+            connection_args=dict(connection_args or {}),
+            timeout=timeout,
         )
         options = StoreOptions(
             collection_name,
@@ -159,7 +162,7 @@ class MilvusVectorStore(VectorStore):
         texts: Iterable[str],
         metadatas: list[dict[str, Any]] | None = None,
         *,
-        ids: list[str | None] | None = None,
+        ids: list[str] | None = None,
         batch_size: int | None = None,
         **kwargs: Any,
     ) -> list[str]:
@@ -172,7 +175,7 @@ class MilvusVectorStore(VectorStore):
         texts: Iterable[str],
         metadatas: list[dict[str, Any]] | None = None,
         *,
-        ids: list[str | None] | None = None,
+        ids: list[str] | None = None,
         batch_size: int | None = None,
         **kwargs: Any,
     ) -> list[str]:
@@ -228,10 +231,11 @@ class MilvusVectorStore(VectorStore):
             return self.store.text_search(query, k, filter=where, expr=expr)
         assert vector is not None
         if self.retrieval_mode is RetrievalMode.HYBRID:
-            ranker = "weighted" if self.hybrid_ranker == "weighted" else "rrf"
-            return self.store.hybrid_search(
-                vector, query, k, filter=where, expr=expr, ranker=ranker, weights=self.hybrid_weights
-            )
+            if self.hybrid_ranker == "weighted":
+                return self.store.hybrid_search(
+                    vector, query, k, filter=where, expr=expr, ranker="weighted", weights=self.hybrid_weights
+                )
+            return self.store.hybrid_search(vector, query, k, filter=where, expr=expr)
         return self.store.search(vector, k, filter=where, expr=expr)
 
     def _query_vector(self, query: str) -> list[float] | None:
@@ -383,7 +387,7 @@ class MilvusVectorStore(VectorStore):
         embedding: Embeddings | Embedder | str | None = None,
         metadatas: list[dict[str, Any]] | None = None,
         *,
-        ids: list[str | None] | None = None,
+        ids: list[str] | None = None,
         **kwargs: Any,
     ) -> MilvusVectorStore:
         store = cls(embedding, **kwargs)
@@ -397,7 +401,7 @@ class MilvusVectorStore(VectorStore):
         embedding: Embeddings | Embedder | str | None = None,
         metadatas: list[dict[str, Any]] | None = None,
         *,
-        ids: list[str | None] | None = None,
+        ids: list[str] | None = None,
         **kwargs: Any,
     ) -> MilvusVectorStore:
         store = await run_sync(cls, embedding, **kwargs)
