@@ -244,7 +244,8 @@ class MilvusVectorStore(BasePydanticVectorStore):
     def _hits(self, query: VectorStoreQuery) -> list[Hit]:
         k = query.hybrid_top_k or query.similarity_top_k if query.mode == VectorStoreQueryMode.HYBRID else None
         k = k or query.similarity_top_k
-        where = self._where(query.filters, query.node_ids, query.doc_ids)
+        # LlamaIndex's retrievers pass empty id lists to mean "no restriction"
+        where = self._where(query.filters, query.node_ids or None, query.doc_ids or None)
         mode = query.mode
         if mode in (VectorStoreQueryMode.TEXT_SEARCH, VectorStoreQueryMode.SPARSE):
             if not query.query_str:
