@@ -1,0 +1,95 @@
+"""The command-line tool, run as a user would: real files, a real Lite file, the real local model."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from milvus_integrations.cli import main
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def corpus(tmp_path: Path) -> Path:
+    d = tmp_path / "docs"
+    d.mkdir()
+    (d / "cats.md").write_text("# Cats\n\nCats are small pets that purr and sleep a lot.\n")
+    (d / "engines.txt").write_text("Diesel engines power trucks on long roads.\n")
+    (d / "page.html").write_text("<html><body><h1>Guitars</h1><p>A guitar has six strings.</p></body></html>")
+    (d / "skip.bin").write_bytes(b"\x00\x01")
+    return d
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "milvus_integrations.cli", *args], capture_output=True, text=True, cwd=ROOT, timeout=600
+    )
+
+
+def test_ingest_search_info_end_to_end(corpus: Path, tmp_path: Path) -> None:
+    uri = str(tmp_path / "cli.db")
+    out = run("ingest", str(corpus), "--uri", uri, "--collection", "docs", "--full-text", "--quiet")
+    assert out.returncode == 0, out.stderr
+    assert "ingested 3 files, 3 chunks" in out.stdout
+    # re-ingesting replaces the same chunks instead of duplicating them
+    assert run("ingest", str(corpus), "--uri", uri, "--collection", "docs", "--full-text", "--quiet").returncode == 0
+
+    found = run("search", "a pet that purrs", "--uri", uri, "--collection", "docs", "-k", "2", "--json")
+    assert found.returncode == 0, found.stderr
+    results = json.loads(found.stdout)
+    assert results[0]["metadata"]["source"].endswith("cats.md") and 0 < results[0]["score"] <= 1
+
+    filtered = run(
+        "search", "a pet", "--uri", uri, "--collection", "docs", "--filter", json.dumps({"source": {"$like": "%.txt"}})
+    )
+    assert filtered.returncode == 0 and "engines.txt" in filtered.stdout and "cats.md" not in filtered.stdout
+
+    text = run("search", "guitar strings", "--uri", uri, "--collection", "docs", "--mode", "full_text", "-k", "1")
+    assert text.returncode == 0 and "page.html" in text.stdout
+
+    info = run("info", "--uri", uri)
+    assert info.returncode == 0 and "docs: 3 rows" in info.stdout and "HNSW" in info.stdout and "BM25" in info.stdout
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["ingest", "/no/such/path", "--uri", "{tmp}/x.db"], "no such file or directory"),
+        (["search", "q", "--uri", "{tmp}/x.db", "--filter", "{bad json"], "--filter is not valid JSON"),
+        (["search", "q", "--uri", "{tmp}/x.db", "--collection", "missing"], "does not exist"),
+        (["search", "q", "--uri", "{tmp}/x.db", "--embedding", "cohere:x"], "unknown embedding spec"),
+        (["info", "--uri", "{tmp}/x.db", "--collection", "nope"], "does not exist"),
+        (["info", "--uri", "not-a-db-path"], "neither a Milvus Lite file"),
+    ],
+)
+def test_user_mistakes_are_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+) -> None:
+    code = main([a.replace("{tmp}", str(tmp_path)) for a in argv])
+    err = capsys.readouterr().err
+    assert code == 2 and message in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_unsupported_file_type(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "x.docx"
+    bad.write_text("x")
+    assert main(["ingest", str(bad), "--uri", str(tmp_path / "x.db")]) == 2
+    assert "unsupported file type .docx" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_demo_answers_from_the_python_docs(tmp_path: Path) -> None:
+    out = run("demo", "--uri", str(tmp_path / "demo.db"), "--limit", "30")
+    assert out.returncode == 0, out.stderr
+    assert "LangChain retriever" in out.stdout and "LlamaIndex retriever on the same collection" in out.stdout
+    answers = out.stdout.split("'what does the with statement do'")
+    assert len(answers) == 3  # asked through both frameworks
+    # among the first 30 topics, the with statement is documented under compound statements and context managers
+    for answer in answers[1:]:
+        top = answer.split("\n")[1]
+        assert "compound" in top or "context-managers" in top
