@@ -1,0 +1,230 @@
+"""One contender of the benchmark, run in its own process (and, for the peers, its own venv).
+
+Usage: python contenders.py NAME DATA.npz OUT.json
+Prints nothing; writes {"ingest_s", "search_ms", "search_filtered_ms", "ids", "ids_filtered", "peak_rss_mb"} to OUT.
+Only the standard library, numpy and the contender's own packages are imported here.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+K = 10
+FILTER_YEAR = 2010
+
+
+class Data:
+    def __init__(self, path: str) -> None:
+        z = np.load(path)
+        self.vectors = z["vectors"]
+        self.queries = z["queries"]
+        self.years = z["years"].tolist()
+        self.sources = [f"doc{i % 50}.txt" for i in range(len(self.vectors))]
+        self.ids = [f"id{i}" for i in range(len(self.vectors))]
+        self.texts = [f"document {i} about topic {i % 97}" for i in range(len(self.vectors))]
+        self.lookup = {t: self.vectors[i].tolist() for i, t in enumerate(self.texts)}
+        self.query_texts = [f"query {i}" for i in range(len(self.queries))]
+        self.lookup.update({t: self.queries[i].tolist() for i, t in enumerate(self.query_texts)})
+
+
+def timed_queries(run: Callable[[int], list[str]], n: int) -> tuple[list[float], list[list[str]]]:
+    run(0)  # warm-up
+    times, ids = [], []
+    for i in range(n):
+        start = time.perf_counter()
+        ids.append(run(i))
+        times.append((time.perf_counter() - start) * 1000)
+    return times, ids
+
+
+def lookup_embeddings(d: Data) -> Any:
+    from langchain_core.embeddings import Embeddings
+
+    class Precomputed(Embeddings):
+        def embed_documents(self, texts: list[str]) -> list[list[float]]:
+            return [d.lookup[t] for t in texts]
+
+        def embed_query(self, text: str) -> list[float]:
+            return d.lookup[text]
+
+    return Precomputed()
+
+
+def langchain_store(d: Data, cls: Any, **kwargs: Any) -> dict[str, Any]:
+    store = cls(lookup_embeddings(d), collection_name="bench", **kwargs)
+    meta = [{"source": s, "year": y} for s, y in zip(d.sources, d.years, strict=True)]
+    start = time.perf_counter()
+    store.add_texts(d.texts, meta, ids=d.ids)
+    ingest = time.perf_counter() - start
+    flt = {"year": {"$gte": FILTER_YEAR}}
+    if "langchain_milvus" in cls.__module__:
+        flt_kw: dict[str, Any] = {"expr": f"year >= {FILTER_YEAR}"}
+    else:
+        flt_kw = {"filter": flt}
+    plain = timed_queries(
+        lambda i: [x.id for x in store.similarity_search_by_vector(d.queries[i].tolist(), k=K)], len(d.queries)
+    )
+    filtered = timed_queries(
+        lambda i: [x.id for x in store.similarity_search_by_vector(d.queries[i].tolist(), k=K, **flt_kw)],
+        len(d.queries),
+    )
+    return {"ingest_s": ingest, "plain": plain, "filtered": filtered}
+
+
+def ours_langchain(d: Data, uri: str) -> dict[str, Any]:
+    from milvus_integrations.langchain import MilvusVectorStore
+
+    return langchain_store(d, MilvusVectorStore, uri=uri)
+
+
+def peer_langchain(d: Data, uri: str) -> dict[str, Any]:
+    from langchain_milvus import Milvus
+
+    return langchain_store(
+        d,
+        Milvus,
+        connection_args={"uri": uri},
+        auto_id=False,
+        index_params={"index_type": "HNSW", "metric_type": "COSINE", "params": {"M": 16, "efConstruction": 200}},
+    )
+
+
+def llama_index_store(d: Data, store: Any, filter_cls: Any) -> dict[str, Any]:
+    from llama_index.core.schema import TextNode
+    from llama_index.core.vector_stores.types import (
+        FilterOperator,
+        MetadataFilter,
+        MetadataFilters,
+        VectorStoreQuery,
+    )
+
+    nodes = [
+        TextNode(
+            id_=d.ids[i],
+            text=d.texts[i],
+            metadata={"source": d.sources[i], "year": d.years[i]},
+            embedding=d.vectors[i].tolist(),
+        )
+        for i in range(len(d.ids))
+    ]
+    start = time.perf_counter()
+    store.add(nodes)
+    ingest = time.perf_counter() - start
+    flt = MetadataFilters(filters=[MetadataFilter(key="year", value=FILTER_YEAR, operator=FilterOperator.GTE)])
+
+    def run(i: int, filters: Any = None) -> list[str]:
+        res = store.query(VectorStoreQuery(query_embedding=d.queries[i].tolist(), similarity_top_k=K, filters=filters))
+        return list(res.ids or [])
+
+    return {
+        "ingest_s": ingest,
+        "plain": timed_queries(run, len(d.queries)),
+        "filtered": timed_queries(lambda i: run(i, flt), len(d.queries)),
+    }
+
+
+def ours_llamaindex(d: Data, uri: str) -> dict[str, Any]:
+    from milvus_integrations.llama_index import MilvusVectorStore
+
+    return llama_index_store(d, MilvusVectorStore(uri=uri, collection_name="bench"), None)
+
+
+def peer_llamaindex(d: Data, uri: str) -> dict[str, Any]:
+    from llama_index.vector_stores.milvus import MilvusVectorStore
+
+    store = MilvusVectorStore(
+        uri=uri, collection_name="bench", dim=d.vectors.shape[1], overwrite=True, similarity_metric="COSINE"
+    )
+    return llama_index_store(d, store, None)
+
+
+def raw_pymilvus(d: Data, uri: str, flush: bool) -> dict[str, Any]:
+    from pymilvus import DataType, MilvusClient
+
+    client = MilvusClient(uri)
+    schema = client.create_schema(auto_id=False, enable_dynamic_field=True)
+    schema.add_field("pk", DataType.VARCHAR, is_primary=True, max_length=64)
+    schema.add_field("text", DataType.VARCHAR, max_length=65535)
+    schema.add_field("vector", DataType.FLOAT_VECTOR, dim=d.vectors.shape[1])
+    index = client.prepare_index_params()
+    index.add_index("vector", index_type="HNSW", metric_type="COSINE", params={"M": 16, "efConstruction": 200})
+    client.create_collection("bench", schema=schema, index_params=index)
+    start = time.perf_counter()
+    for s in range(0, len(d.ids), 1000):
+        rows = [
+            {
+                "pk": d.ids[i],
+                "text": d.texts[i],
+                "vector": d.vectors[i].tolist(),
+                "source": d.sources[i],
+                "year": d.years[i],
+            }
+            for i in range(s, min(s + 1000, len(d.ids)))
+        ]
+        client.insert("bench", rows)
+    if flush:
+        client.flush("bench")
+    ingest = time.perf_counter() - start
+
+    def run(i: int, expr: str = "") -> list[str]:
+        res = client.search(
+            "bench",
+            [d.queries[i].tolist()],
+            anns_field="vector",
+            limit=K,
+            filter=expr,
+            search_params={"metric_type": "COSINE", "params": {"ef": 64}},
+        )
+        return [str(h["pk"]) for h in res[0]]
+
+    return {
+        "ingest_s": ingest,
+        "plain": timed_queries(run, len(d.queries)),
+        "filtered": timed_queries(lambda i: run(i, f"year >= {FILTER_YEAR}"), len(d.queries)),
+    }
+
+
+CONTENDERS: dict[str, Callable[[Data, str], dict[str, Any]]] = {
+    "ours-langchain": ours_langchain,
+    "ours-llamaindex": ours_llamaindex,
+    "raw-pymilvus": lambda d, uri: raw_pymilvus(d, uri, flush=False),
+    "raw-pymilvus-flushed": lambda d, uri: raw_pymilvus(d, uri, flush=True),
+    "peer-llamaindex": peer_llamaindex,
+    "peer-langchain": peer_langchain,
+}
+
+
+def main(name: str, data_path: str, out: str) -> None:
+    import logging
+
+    logging.disable(logging.WARNING)
+    d = Data(data_path)
+    with tempfile.TemporaryDirectory() as tmp:
+        result = CONTENDERS[name](d, str(Path(tmp) / "bench.db"))
+    plain_t, plain_ids = result["plain"]
+    filt_t, filt_ids = result["filtered"]
+    Path(out).write_text(
+        json.dumps(
+            {
+                "ingest_s": result["ingest_s"],
+                "search_ms": plain_t,
+                "search_filtered_ms": filt_t,
+                "ids": plain_ids,
+                "ids_filtered": filt_ids,
+                "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:4])
