@@ -244,9 +244,10 @@ class Store:
                 )
             )
             index.add_index(SPARSE_FIELD, index_type="SPARSE_INVERTED_INDEX", metric_type="BM25")
-        self.client.create_collection(
-            self.name, schema=schema, index_params=index, consistency_level=opts.consistency_level
-        )
+        self.client.create_collection(self.name, schema=schema, consistency_level=opts.consistency_level)
+        # Created apart, without waiting: pymilvus' combined call polls the (empty) index build for 0.5 s.
+        self.client.create_index(self.name, index, sync=False)
+        self.client.load_collection(self.name)
         self._last_dim = dim
         return self._attach()
 

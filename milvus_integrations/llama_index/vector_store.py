@@ -127,13 +127,9 @@ class MilvusVectorStore(BasePydanticVectorStore):
     # -- translation -------------------------------------------------------------------------------------
     @staticmethod
     def _row(node: BaseNode) -> tuple[str, str, dict[str, Any]]:
-        payload = json.loads(node.to_json())
-        payload["embedding"] = None
-        payload["metadata"] = {}
-        if "text" in payload:
-            payload["text"] = ""
-        if isinstance(payload.get("text_resource"), dict):
-            payload["text_resource"]["text"] = ""
+        # The node's JSON without what is stored in its own fields (text, vector, metadata as top-level keys).
+        payload = node.model_dump(mode="json", exclude={"embedding", "metadata", "text", "text_resource"})
+        payload["class_name"] = node.class_name()
         metadata: dict[str, Any] = dict(node.metadata)
         metadata[NODE_CONTENT_KEY] = json.dumps(payload, ensure_ascii=False)
         metadata[NODE_TYPE_KEY] = node.class_name()
