@@ -13,7 +13,7 @@ from typing import Any
 
 from pymilvus import DataType
 
-from milvus_integrations.core.config import ConnectionConfig, redact_text
+from milvus_integrations.core.config import ConnectionConfig, redact_text, runs_lite_engine
 from milvus_integrations.core.errors import (
     CollectionNotFoundError,
     ConfigError,
@@ -203,7 +203,7 @@ class MilvusClient:
         if partition is not None and not self._client.has_partition(self.collection_name, partition):
             raise ConfigError(f"partition {partition!r} does not exist; create it with add_partitions")
         # Lite's insert replaces a stored key; its upsert would merge old dynamic keys in. Servers need upsert.
-        use_upsert = mode == "upsert" and not self._connection.is_lite
+        use_upsert = mode == "upsert" and not runs_lite_engine(self._connection, self._client)
         written: list[Any] = []
         for start in self._progress(range(0, len(rows), batch_size), len(rows), batch_size, progress_bar):
             chunk = [normalize_row(r, schema) for r in rows[start : start + batch_size]]

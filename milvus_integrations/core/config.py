@@ -126,6 +126,18 @@ class ConnectionConfig:
         return client
 
 
+def runs_lite_engine(config: ConnectionConfig, client: Any) -> bool:
+    """Whether the engine behind `client` is Milvus Lite: embedded (a .db path) or served over TCP
+    (``milvus-lite server`` reports its version as ``milvus_lite-X``). Lite's upsert merges old dynamic keys in
+    and its LIKE has quirks, so a few code paths differ."""
+    if config.is_lite:
+        return True
+    try:
+        return str(client.get_server_version()).startswith("milvus_lite")
+    except Exception:  # an older server without the call is not Lite
+        return False
+
+
 _LITE_LOCKS: dict[str, threading.RLock] = {}
 _LITE_LOCKS_GUARD = threading.Lock()
 

@@ -18,7 +18,7 @@ import numpy as np
 import numpy.typing as npt
 from pymilvus import AnnSearchRequest, DataType, Function, FunctionType, RRFRanker, WeightedRanker
 
-from milvus_integrations.core.config import ConnectionConfig, redact_text
+from milvus_integrations.core.config import ConnectionConfig, redact_text, runs_lite_engine
 from milvus_integrations.core.errors import (
     CollectionNotFoundError,
     ConfigError,
@@ -144,6 +144,7 @@ class Store:
         self._lock = threading.RLock()
         self._pending = 0
         self._last_dim: int | None = options.dim
+        self._lite_engine: bool | None = None
 
     def __repr__(self) -> str:
         return f"Store(collection={self.options.collection_name!r}, connection={self.connection!r})"
@@ -156,7 +157,14 @@ class Store:
     def flush_threshold(self) -> int:
         if self.options.flush_threshold is not None:
             return self.options.flush_threshold
-        return DEFAULT_LITE_FLUSH_THRESHOLD if self.connection.is_lite else 0
+        return DEFAULT_LITE_FLUSH_THRESHOLD if self.lite_engine else 0
+
+    @property
+    def lite_engine(self) -> bool:
+        """Milvus Lite behind this store, embedded or over TCP (asked once, on first use)."""
+        if self._lite_engine is None:
+            self._lite_engine = runs_lite_engine(self.connection, self.client)
+        return self._lite_engine
 
     # -- errors ------------------------------------------------------------------------------------------
     def _fail(self, action: str, exc: Exception) -> MilvusIntegrationError:
@@ -431,7 +439,7 @@ class Store:
             try:
                 # Replace semantics on every engine: a server needs upsert (insert would keep duplicate keys);
                 # Milvus Lite's insert replaces the whole row, while its upsert merges old dynamic keys in.
-                if self.connection.is_lite:
+                if self.lite_engine:
                     self.client.insert(self.name, chunk)
                 else:
                     self.client.upsert(self.name, chunk)
@@ -476,7 +484,7 @@ class Store:
         if ids is None and filter is None and not expr:
             raise ConfigError("delete needs ids, a filter or an expr; use clear() to remove everything")
         where = combine(
-            compile_filter(ir.in_(layout.primary, ids), layout.catalog(lite=self.connection.is_lite))
+            compile_filter(ir.in_(layout.primary, ids), layout.catalog(lite=self.lite_engine))
             if ids is not None
             else "",
             self.compile(filter),
@@ -508,7 +516,7 @@ class Store:
         if filter is None:
             return ""
         layout = self.require_layout()
-        return compile_filter(filter, layout.catalog(lite=self.connection.is_lite))
+        return compile_filter(filter, layout.catalog(lite=self.lite_engine))
 
     def _output_fields(self, layout: Layout, with_vectors: bool) -> list[str]:
         fields = [layout.primary]
@@ -727,7 +735,7 @@ class Store:
             if not ids:
                 return []
             where = combine(
-                compile_filter(ir.in_(layout.primary, ids), layout.catalog(lite=self.connection.is_lite)),
+                compile_filter(ir.in_(layout.primary, ids), layout.catalog(lite=self.lite_engine)),
                 where,
             )
         return list(self._iterate(layout, where, limit, with_vectors))
