@@ -30,6 +30,34 @@ NODE_CONTENT_KEY = "_li_node"
 NODE_TYPE_KEY = "_li_type"
 REF_DOC_ID_KEY = "_li_ref_doc_id"
 BOOKKEEPING_KEYS = frozenset({NODE_CONTENT_KEY, NODE_TYPE_KEY, REF_DOC_ID_KEY})
+# What llama-index-vector-stores-milvus stores beside a node's metadata (its text lives inside _node_content).
+PEER_NODE_CONTENT_KEY = "_node_content"
+PEER_LLAMA_KEYS = frozenset({PEER_NODE_CONTENT_KEY, "_node_type", "doc_id", "ref_doc_id", "document_id"})
+_NOT_TEXT = frozenset({"doc_id", "ref_doc_id", "document_id", PEER_NODE_CONTENT_KEY})
+
+
+def user_metadata(metadata: Mapping[str, Any]) -> dict[str, Any]:
+    """A row's metadata without our LlamaIndex bookkeeping, nor the LlamaIndex peer's (on rows it wrote)."""
+    hidden = BOOKKEEPING_KEYS | (PEER_LLAMA_KEYS if PEER_NODE_CONTENT_KEY in metadata else frozenset())
+    return {k: v for k, v in metadata.items() if k not in hidden}
+
+
+def row_text(text: str | None, metadata: Mapping[str, Any]) -> str:
+    """A row's text; rows of the LlamaIndex peer keep it inside the node JSON."""
+    if text:
+        return text
+    content = metadata.get(PEER_NODE_CONTENT_KEY)
+    if isinstance(content, str):
+        import json
+
+        try:
+            node = json.loads(content)
+        except ValueError:
+            return ""
+        inner = node.get("text") or (node.get("text_resource") or {}).get("text")
+        return str(inner or "")
+    return text or ""
+
 
 MAX_VARCHAR = 65535
 METRICS = ("COSINE", "IP", "L2")
@@ -143,11 +171,9 @@ def detect_layout(
         if _type_name(fn.get("type")) == "BM25"
         for name in fn.get("input_field_names", [])
     }
-    varchars = [n for n, f in fields.items() if f["type"] == DataType.VARCHAR and n != primary]
+    varchars = [n for n, f in fields.items() if f["type"] == DataType.VARCHAR and n != primary and n not in _NOT_TEXT]
     text_pref = tuple(bm25_inputs) + (TEXT_FIELD, "page_content", "content", "document", "chunk")
     text = pick("text", text_field, varchars, text_pref)
-    if text is None and text_field is None and "_node_content" in fields:
-        text = None
     json_fields = [n for n, f in fields.items() if f["type"] == DataType.JSON]
     metadata_json = metadata_field
     if metadata_json is not None and metadata_json not in fields:

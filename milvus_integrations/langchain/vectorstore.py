@@ -15,7 +15,7 @@ from milvus_integrations.core.aio import run_sync
 from milvus_integrations.core.config import ConnectionConfig
 from milvus_integrations.core.errors import ConfigError
 from milvus_integrations.core.filters import Expr
-from milvus_integrations.core.layout import BOOKKEEPING_KEYS
+from milvus_integrations.core.layout import row_text, user_metadata
 from milvus_integrations.core.mmr import mmr_select
 from milvus_integrations.core.store import Hit, Record, Store, StoreOptions
 from milvus_integrations.embeddings.base import Embedder
@@ -121,8 +121,11 @@ class MilvusVectorStore(VectorStore):
     # -- translation -------------------------------------------------------------------------------------
     @staticmethod
     def _document(record: Record) -> Document:
-        metadata = {k: v for k, v in record.metadata.items() if k not in BOOKKEEPING_KEYS}
-        return Document(page_content=record.text or "", metadata=metadata, id=str(record.id))
+        return Document(
+            page_content=row_text(record.text, record.metadata),
+            metadata=user_metadata(record.metadata),
+            id=str(record.id),
+        )
 
     def _require_embedder(self) -> Embedder:
         if self._embedder is None:

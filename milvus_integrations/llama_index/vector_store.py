@@ -21,7 +21,13 @@ from milvus_integrations.core.aio import run_sync
 from milvus_integrations.core.config import ConnectionConfig, redact_uri
 from milvus_integrations.core.errors import ConfigError
 from milvus_integrations.core.filters import Expr, ir
-from milvus_integrations.core.layout import BOOKKEEPING_KEYS, NODE_CONTENT_KEY, NODE_TYPE_KEY, REF_DOC_ID_KEY
+from milvus_integrations.core.layout import (
+    NODE_CONTENT_KEY,
+    NODE_TYPE_KEY,
+    PEER_NODE_CONTENT_KEY,
+    REF_DOC_ID_KEY,
+    user_metadata,
+)
 from milvus_integrations.core.mmr import mmr_select
 from milvus_integrations.core.store import Hit, Record, Store, StoreOptions
 from milvus_integrations.llama_index.filters import to_ir
@@ -139,18 +145,26 @@ class MilvusVectorStore(BasePydanticVectorStore):
 
     @staticmethod
     def _node(record: Record) -> BaseNode:
-        user = {k: v for k, v in record.metadata.items() if k not in BOOKKEEPING_KEYS}
-        content = record.metadata.get(NODE_CONTENT_KEY)
-        if isinstance(content, str):
+        user = user_metadata(record.metadata)
+        ours = record.metadata.get(NODE_CONTENT_KEY)
+        peer = record.metadata.get(PEER_NODE_CONTENT_KEY)
+        if isinstance(ours, str):
             node = metadata_dict_to_node(
-                {"_node_content": content, "_node_type": record.metadata.get(NODE_TYPE_KEY)}, text=record.text or ""
+                {"_node_content": ours, "_node_type": record.metadata.get(NODE_TYPE_KEY)}, text=record.text or ""
             )
-            node.metadata = user
+        elif isinstance(peer, str):  # written by llama-index-vector-stores-milvus
+            node = metadata_dict_to_node(dict(record.metadata), text=record.text or None)
         else:  # written by the LangChain adapter or another tool
-            node = TextNode(id_=str(record.id), text=record.text or "", metadata=user)
+            node = TextNode(id_=str(record.id), text=record.text or "")
+        node.metadata = user
         if record.vector is not None:
             node.embedding = record.vector
         return node
+
+    def _ref_doc_key(self) -> str:
+        """Where the source document id is: ours, or the LlamaIndex peer's `doc_id` field."""
+        layout = self._store.layout()
+        return "doc_id" if layout is not None and "doc_id" in layout.scalars else REF_DOC_ID_KEY
 
     def _where(
         self,
@@ -160,7 +174,7 @@ class MilvusVectorStore(BasePydanticVectorStore):
     ) -> Expr | None:
         parts = [p for p in (to_ir(filters),) if p is not None]
         if doc_ids is not None:
-            parts.append(ir.in_(REF_DOC_ID_KEY, list(doc_ids)))
+            parts.append(ir.in_(self._ref_doc_key(), list(doc_ids)))
         if node_ids is not None:
             layout = self._store.layout()
             parts.append(ir.in_(layout.primary if layout else "pk", list(node_ids)))
@@ -190,7 +204,7 @@ class MilvusVectorStore(BasePydanticVectorStore):
         """Delete the nodes of one source document (matched exactly, never spliced into an expression)."""
         if delete_kwargs:
             raise TypeError(f"delete() got unexpected keyword arguments: {', '.join(sorted(delete_kwargs))}")
-        self._store.delete(filter=ir.eq(REF_DOC_ID_KEY, ref_doc_id))
+        self._store.delete(filter=ir.eq(self._ref_doc_key(), ref_doc_id))
 
     async def adelete(self, ref_doc_id: str, **delete_kwargs: Any) -> None:
         await run_sync(self.delete, ref_doc_id, **delete_kwargs)
