@@ -21,6 +21,7 @@ from milvus_integrations.core.errors import (
     PartialWriteError,
     SchemaError,
 )
+from milvus_integrations.core.filters import FieldCatalog, compile_filter, ir
 from milvus_integrations.core.schema import (
     InferredSchema,
     infer_schema,
@@ -240,10 +241,16 @@ class MilvusClient:
         if not ids:
             return
         try:
-            self._client.delete(self.collection_name, ids=list(ids), timeout=timeout or self.timeout)
+            self._client.delete(
+                self.collection_name, filter=self._pk_expr(schema, ids), timeout=timeout or self.timeout
+            )
         except Exception as exc:
             raise self._fail("delete", exc) from None
-        del schema
+
+    @staticmethod
+    def _pk_expr(schema: InferredSchema, pks: Sequence[Any]) -> str:
+        """`pk in [...]` written by our escaper (pymilvus' own ids= path splices strings in unescaped)."""
+        return compile_filter(ir.in_(schema.pk, pks), FieldCatalog.of([schema.pk], dynamic=False))
 
     # -- reads -------------------------------------------------------------------------------------------
     def _require(self) -> InferredSchema:
@@ -338,8 +345,12 @@ class MilvusClient:
         if not ids:
             return []
         try:
-            rows = self._client.get(
-                self.collection_name, ids=ids, output_fields=[schema.pk, schema.vector], timeout=timeout or self.timeout
+            rows = self._client.query(
+                self.collection_name,
+                filter=self._pk_expr(schema, ids),
+                output_fields=[schema.pk, schema.vector],
+                limit=len(ids),
+                timeout=timeout or self.timeout,
             )
         except Exception as exc:
             raise self._fail("get vectors", exc) from None

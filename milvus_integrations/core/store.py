@@ -484,9 +484,7 @@ class Store:
         if ids is None and filter is None and not expr:
             raise ConfigError("delete needs ids, a filter or an expr; use clear() to remove everything")
         where = combine(
-            compile_filter(ir.in_(layout.primary, ids), layout.catalog(lite=self.lite_engine))
-            if ids is not None
-            else "",
+            self._ids_expr(layout, ids) if ids is not None else "",
             self.compile(filter),
             expr or "",
         )
@@ -512,6 +510,9 @@ class Store:
             self._pending = 0
 
     # -- reads -------------------------------------------------------------------------------------------
+    def _ids_expr(self, layout: Layout, ids: Sequence[str | int]) -> str:
+        return compile_filter(ir.in_(layout.primary, ids), layout.catalog(lite=self.lite_engine))
+
     def compile(self, filter: Expr | None) -> str:
         if filter is None:
             return ""
@@ -709,7 +710,13 @@ class Store:
         found: dict[Any, Record] = {}
         for chunk in _chunks(list(dict.fromkeys(ids)), 1000):
             try:
-                rows = self.client.get(self.name, ids=chunk, output_fields=self._output_fields(layout, with_vectors))
+                # not client.get(ids=...): pymilvus splices string ids into its expression unescaped
+                rows = self.client.query(
+                    self.name,
+                    filter=self._ids_expr(layout, chunk),
+                    output_fields=self._output_fields(layout, with_vectors),
+                    limit=len(chunk),
+                )
             except Exception as exc:
                 raise self._fail("get records", exc) from None
             for row in rows:
@@ -734,10 +741,7 @@ class Store:
         if ids is not None:
             if not ids:
                 return []
-            where = combine(
-                compile_filter(ir.in_(layout.primary, ids), layout.catalog(lite=self.lite_engine)),
-                where,
-            )
+            where = combine(self._ids_expr(layout, ids), where)
         return list(self._iterate(layout, where, limit, with_vectors))
 
     def _iterate(self, layout: Layout, where: str, limit: int | None, with_vectors: bool) -> Iterator[Record]:

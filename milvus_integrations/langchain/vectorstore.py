@@ -149,7 +149,7 @@ class MilvusVectorStore(VectorStore):
             raise ConfigError(f"got {len(metadatas)} metadatas for {len(texts)} texts")
         if ids is not None and len(ids) != len(texts):
             raise ConfigError(f"got {len(ids)} ids for {len(texts)} texts")
-        final_ids = [str(i) if i else str(uuid.uuid4()) for i in (ids or [None] * len(texts))]
+        final_ids = [str(uuid.uuid4()) if i is None else str(i) for i in (ids or [None] * len(texts))]
         metas = [dict(m or {}) for m in metadatas] if metadatas is not None else [{} for _ in texts]
         self.store.add(final_ids, texts, vectors, metas, batch_size=batch_size)
         return final_ids
