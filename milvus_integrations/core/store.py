@@ -8,6 +8,7 @@ Every method is synchronous; the adapters' async twins run them through `core.ai
 from __future__ import annotations
 
 import json
+import math
 import re
 import threading
 from collections.abc import Iterator, Mapping, Sequence
@@ -40,13 +41,17 @@ from milvus_integrations.core.layout import (
 )
 
 CONSISTENCY_LEVELS = ("Strong", "Session", "Bounded", "Eventually")
-DEFAULT_EF = 64
+# HNSW search breadth. Measured on Lite at 5k x 384: ef 64 -> recall@10 0.999 plain but 0.933 with a filter
+# keeping 40% of rows; ef 128 -> 0.986 / 0.975; ef 256 -> 0.999 / 0.996, at the same p50 (~5 ms plain, ~14 ms
+# filtered). A filter prunes the graph walk, so filtered searches get the wider default.
+DEFAULT_EF = 128
+DEFAULT_FILTERED_EF = 256
 DEFAULT_INSERT_BATCH = 1000
 # Milvus Lite scans unflushed rows by brute force (~27 us per 384-d row per query, measured), while flushed
-# segments are indexed. So on Lite we flush after a write once this many rows are pending, and before a read
-# once READ_FLUSH_THRESHOLD are: a bulk add is sealed at once, and a trickle of small adds costs one flush
-# per read burst rather than one per add. Lite's own WAL makes each returned add durable without a flush.
-DEFAULT_LITE_FLUSH_THRESHOLD = 1000
+# segments are indexed. Lite's own WAL makes each returned add durable without a flush, so on Lite we flush
+# lazily: before a read once READ_FLUSH_THRESHOLD rows are pending (a bulk add is sealed once, by the first
+# search after it), and after a write once DEFAULT_LITE_FLUSH_THRESHOLD are (bounding the unsealed tail).
+DEFAULT_LITE_FLUSH_THRESHOLD = 20000
 READ_FLUSH_THRESHOLD = 64
 _COLLECTION_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,254}")
 
@@ -332,6 +337,12 @@ class Store:
                     row=i,
                     key=key,
                 )
+            if isinstance(value, str | bool | int) or value is None:
+                continue
+            if isinstance(value, float):
+                if not math.isfinite(value):
+                    raise SchemaError(f"row {i}: metadata value for key {key!r} is {value}, not JSON", row=i, key=key)
+                continue
             try:
                 json.dumps(value, allow_nan=False)
             except (TypeError, ValueError) as exc:
@@ -548,11 +559,13 @@ class Store:
             vector=[float(x) for x in vector] if vector is not None else None,
         )
 
-    def _search_params(self, layout: Layout, k: int, overrides: Mapping[str, Any] | None) -> dict[str, Any]:
+    def _search_params(
+        self, layout: Layout, k: int, overrides: Mapping[str, Any] | None, filtered: bool = False
+    ) -> dict[str, Any]:
         base = dict(self.options.search_params or {})
         params = dict(base.get("params", {}))
         params.update((overrides or {}).get("params", {}))
-        params["ef"] = max(int(params.get("ef", DEFAULT_EF)), k)
+        params["ef"] = max(int(params.get("ef", DEFAULT_FILTERED_EF if filtered else DEFAULT_EF)), k)
         return {"metric_type": layout.metric, "params": params}
 
     def search(
@@ -596,7 +609,7 @@ class Store:
                 limit=k,
                 filter=where,
                 output_fields=self._output_fields(layout, with_vectors),
-                search_params=self._search_params(layout, k, search_params),
+                search_params=self._search_params(layout, k, search_params, filtered=bool(where)),
             )
         except Exception as exc:
             raise self._fail("search", exc) from None
@@ -671,7 +684,7 @@ class Store:
         dense_req = AnnSearchRequest(
             data=matrix.tolist(),
             anns_field=dense,
-            param=self._search_params(layout, fetch, None),
+            param=self._search_params(layout, fetch, None, filtered=bool(where)),
             limit=fetch,
             expr=where or None,
         )
