@@ -259,7 +259,9 @@ def validate_rows(rows: Sequence[Mapping[str, Any]], schema: InferredSchema) -> 
             if spec.is_primary:
                 if value in seen_pks:
                     raise SchemaError(
-                        f"row {i}: primary key {value!r} repeats row {seen_pks[value]}", row=i, key=spec.name
+                        f"row {i}: primary key {spec.name!r} = {value!r} repeats row {seen_pks[value]}",
+                        row=i,
+                        key=spec.name,
                     )
                 seen_pks[value] = i
         if not schema.dynamic:
