@@ -70,6 +70,7 @@ def langchain_store(d: Data, cls: Any, **kwargs: Any) -> dict[str, Any]:
         flt_kw: dict[str, Any] = {"expr": f"year >= {FILTER_YEAR}"}
     else:
         flt_kw = {"filter": flt}
+
     def run(i: int, **kw: Any) -> list[str]:
         docs = store.similarity_search_by_vector(d.queries[i].tolist(), k=K, **kw)
         return [str(x.id or x.metadata.get("pk")) for x in docs]  # langchain-milvus keeps the pk in metadata
