@@ -3,8 +3,11 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# A real Milvus standalone server (PyPI `milvus` 2.3.5) for the server-mode tests; they run it inside a private
+# network namespace. Kept in its own venv: it is a test fixture, not a dependency.
+MILVUS_SERVER := .venv-milvus-server/bin/milvus-server
 
-.PHONY: install demo test lint typecheck unit bench wheel clean
+.PHONY: install demo test lint typecheck bench wheel clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,6 +19,10 @@ $(STAMP): pyproject.toml constraints.txt
 
 install: $(STAMP)
 
+$(MILVUS_SERVER):
+	test -x .venv-milvus-server/bin/python || $(PYTHON) -m venv .venv-milvus-server
+	.venv-milvus-server/bin/python -m pip install -q milvus==2.3.5
+
 demo: $(STAMP)
 	HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 $(BIN)/milvus-integrations demo
 
@@ -25,7 +32,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-test: lint typecheck
+test: lint typecheck $(MILVUS_SERVER)
 	HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 $(BIN)/python -m pytest -q
 
 bench: $(STAMP)
@@ -35,4 +42,4 @@ wheel: $(STAMP)
 	$(BIN)/python -m build --wheel --outdir dist
 
 clean:
-	rm -rf $(VENV) dist build .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .venv-milvus-server dist build .pytest_cache .mypy_cache .ruff_cache .bench

@@ -131,8 +131,8 @@ class _Compiler:
         if isinstance(node, Compare):
             return f"({ref} {node.op.value} {literal(node.value)})"
         if isinstance(node, In):
-            if not node.values:
-                return _FALSE
+            if not node.values:  # a field-based contradiction: Milvus 2.3 cannot evaluate a constant `false`
+                return f"({ref} in [])" if not ref.startswith("$meta") else f"(({ref} == 0) and ({ref} != 0))"
             if ref.startswith("$meta"):  # `in` needs a field reference on the left: spell it out
                 return "(" + " or ".join(f"({ref} == {literal(v)})" for v in node.values) + ")"
             return f"({ref} in [{', '.join(literal(v) for v in node.values)}])"
