@@ -8,6 +8,8 @@ from langchain_core.embeddings import Embeddings
 
 from milvus_integrations.embeddings.base import Embedder
 
+__all__ = ["from_langchain", "to_langchain_embeddings"]
+
 
 class _AsLangChain(Embeddings):
     def __init__(self, inner: Embedder) -> None:

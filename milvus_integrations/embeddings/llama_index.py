@@ -10,6 +10,8 @@ from pydantic import PrivateAttr
 
 from milvus_integrations.embeddings.base import Embedder
 
+__all__ = ["EmbedderAsLlamaIndex", "from_llama_index", "to_llama_index_embedding"]
+
 
 class EmbedderAsLlamaIndex(BaseEmbedding):
     """A LlamaIndex embedding model backed by one of our embedders."""

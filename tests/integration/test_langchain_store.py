@@ -226,3 +226,14 @@ def test_bad_metadata_names_the_row(store: MilvusVectorStore) -> None:
         store.add_texts(["ok", "bad"], metadatas=[{"a": 1}, {"text": "clash"}])
     assert "text" in str(info.value)
     assert store.get_by_ids(["ok"]) == []
+
+
+def test_partition_key_field(tmp_path: Path) -> None:
+    s = MilvusVectorStore(
+        WordEmbeddings(), uri=str(tmp_path / "pk.db"), collection_name="pk", partition_key_field="tenant"
+    )
+    s.add_texts(["a cat", "a truck"], metadatas=[{"tenant": "acme"}, {"tenant": "globex"}], ids=["c", "t"])
+    assert [d.id for d in s.similarity_search("cat", k=2, filter={"tenant": "globex"})] == ["t"]
+    assert s.get_by_ids(["c"])[0].metadata == {"tenant": "acme"}
+    with pytest.raises(Exception, match="row 0: the partition key 'tenant' is missing"):
+        s.add_texts(["no tenant"], ids=["x"])

@@ -50,3 +50,39 @@ def test_readme_python_blocks_run(in_tmp_dir: Path, fake_openai_env: None) -> No
         except Exception as exc:  # pragma: no cover - the message names the failing block
             raise AssertionError(f"README block {number} failed: {exc!r}\n{block}") from exc
     assert os.listdir(in_tmp_dir), "the examples should have created their Milvus Lite files here"
+
+
+BASH = re.compile(r"^```bash\n(.*?)^```", re.DOTALL | re.MULTILINE)
+
+
+def test_readme_starts_with_the_two_commands_ci_runs() -> None:
+    first = BASH.findall(README.read_text(encoding="utf-8"))[0]
+    assert [line.split("#")[0].strip() for line in first.strip().splitlines()] == ["make demo", "make test"]
+    ci = (README.parent / ".ci" / "run").read_text()
+    assert "make test" in ci
+
+
+@pytest.mark.slow
+def test_readme_cli_commands_run(in_tmp_dir: Path) -> None:
+    import subprocess
+    import sys
+
+    docs = in_tmp_dir / "docs"
+    docs.mkdir()
+    (docs / "logs.md").write_text("# Logs\n\nRotate logs daily so the disk does not fill up.\n")
+    (docs / "disk.txt").write_text("When the disk is full, writes fail.\n")
+    (block,) = [b for b in BASH.findall(README.read_text(encoding="utf-8")) if "milvus-integrations ingest" in b]
+    root = README.parent
+    for line in block.strip().splitlines():
+        command = line.split("  #")[0].strip()
+        args = __import__("shlex").split(command)
+        assert args[0] == "milvus-integrations"
+        out = subprocess.run(
+            [sys.executable, "-m", "milvus_integrations.cli", *args[1:]],
+            capture_output=True,
+            text=True,
+            env={**os.environ, "PYTHONPATH": str(root)},
+            timeout=600,
+        )
+        assert out.returncode == 0, f"{command}\n{out.stderr[-1500:]}"
+        assert out.stdout.strip(), command

@@ -192,3 +192,10 @@ def test_seed_page_is_the_one_we_follow() -> None:
         text = seed.read_text()
         for name in ("insert_data", "search_data", "query_data", "get_vectors_by_pk", "delete_by_pk", "add_partitions"):
             assert name in text and hasattr(MilvusClient, name)
+
+
+def test_progress_bar_reports_rows(lite_uri: str, capsys: pytest.CaptureFixture[str]) -> None:
+    client = MilvusClient(collection_name="c", uri=lite_uri, vector_field="v")
+    client.insert_data([{"v": [float(i), 1.0]} for i in range(250)], batch_size=100, progress_bar=True)
+    err = capsys.readouterr().err
+    assert "250/250" in err and len(client) == 250

@@ -49,3 +49,15 @@ def test_version_is_defined_once() -> None:
     pyproject = (ROOT / "pyproject.toml").read_text()
     assert 'dynamic = ["version"]' in pyproject
     assert milvus_integrations.__version__.count(".") == 2
+
+
+def test_every_name_the_readme_imports_is_public() -> None:
+    import re
+
+    readme = (ROOT / "README.md").read_text()
+    imports = re.findall(r"^from (milvus_integrations[\w.]*) import (.+)$", readme, re.MULTILINE)
+    assert imports
+    for module_name, names in imports:
+        module = importlib.import_module(module_name)
+        for name in (n.split(" as ")[0].strip() for n in names.split(",")):
+            assert name in module.__all__, f"README imports {name} from {module_name}, which does not list it"
