@@ -87,6 +87,17 @@ def _scalar_type(value: object) -> DataType:
     raise TypeError(type(value).__name__)
 
 
+def _storable_type(row: int, key: str, value: object) -> DataType:
+    try:
+        return _scalar_type(value)
+    except TypeError:
+        raise SchemaError(
+            f"row {row}: value of {key!r} has type {type(value).__name__}, which Milvus cannot store",
+            row=row,
+            key=key,
+        ) from None
+
+
 def vector_candidates(rows: Sequence[Mapping[str, Any]]) -> list[str]:
     names: list[str] = []
     for row in rows:
@@ -131,14 +142,7 @@ def infer_schema(
         for key, value in row.items():
             if key == vector_field or value is None:
                 continue
-            try:
-                dtype = _scalar_type(value)
-            except TypeError:
-                raise SchemaError(
-                    f"row {i}: value of {key!r} has type {type(value).__name__}, which Milvus cannot store",
-                    row=i,
-                    key=key,
-                ) from None
+            dtype = _storable_type(i, key, value)
             seen = types.get(key)
             if seen is None:
                 types[key] = (dtype, i)
@@ -274,14 +278,7 @@ def validate_rows(rows: Sequence[Mapping[str, Any]], schema: InferredSchema) -> 
                 )
         for key, value in row.items():
             if key not in schema.by_name and value is not None:
-                try:
-                    _scalar_type(value)
-                except TypeError:
-                    raise SchemaError(
-                        f"row {i}: value of {key!r} has type {type(value).__name__}, which Milvus cannot store",
-                        row=i,
-                        key=key,
-                    ) from None
+                _storable_type(i, key, value)
                 if isinstance(value, float) and not math.isfinite(value):
                     raise SchemaError(f"row {i}: {key!r} is {value}, which JSON cannot hold", row=i, key=key)
 

@@ -54,3 +54,18 @@ def check_texts(texts: Sequence[str]) -> list[str]:
         if not isinstance(text, str):
             raise TypeError(f"text {i} is {type(text).__name__}, not str")
     return out
+
+
+class DimensionTracking:
+    """For embedders that wrap another: `dimension` is learnt from the first vectors seen."""
+
+    _dimension: int | None = None
+
+    @property
+    def dimension(self) -> int | None:
+        return self._dimension
+
+    def _seen(self, vectors: list[list[float]]) -> list[list[float]]:
+        if vectors:
+            self._dimension = len(vectors[0])
+        return vectors

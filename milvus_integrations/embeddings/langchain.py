@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from langchain_core.embeddings import Embeddings
 
-from milvus_integrations.embeddings.base import Embedder
+from milvus_integrations.embeddings.base import DimensionTracking, Embedder
 
 __all__ = ["from_langchain", "to_langchain_embeddings"]
 
@@ -28,19 +28,9 @@ class _AsLangChain(Embeddings):
         return await self.inner.aembed_query(text)
 
 
-class _FromLangChain:
+class _FromLangChain(DimensionTracking):
     def __init__(self, inner: Embeddings) -> None:
         self.inner = inner
-        self._dimension: int | None = None
-
-    @property
-    def dimension(self) -> int | None:
-        return self._dimension
-
-    def _seen(self, vectors: list[list[float]]) -> list[list[float]]:
-        if vectors:
-            self._dimension = len(vectors[0])
-        return vectors
 
     def embed_documents(self, texts: Sequence[str]) -> list[list[float]]:
         return self._seen(self.inner.embed_documents(list(texts)))

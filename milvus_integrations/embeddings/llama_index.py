@@ -8,7 +8,7 @@ from typing import Any
 from llama_index.core.base.embeddings.base import BaseEmbedding
 from pydantic import PrivateAttr
 
-from milvus_integrations.embeddings.base import Embedder
+from milvus_integrations.embeddings.base import DimensionTracking, Embedder
 
 __all__ = ["EmbedderAsLlamaIndex", "from_llama_index", "to_llama_index_embedding"]
 
@@ -41,19 +41,9 @@ class EmbedderAsLlamaIndex(BaseEmbedding):
         return list(await self._inner.aembed_documents(texts))
 
 
-class _FromLlamaIndex:
+class _FromLlamaIndex(DimensionTracking):
     def __init__(self, inner: BaseEmbedding) -> None:
         self.inner = inner
-        self._dimension: int | None = None
-
-    @property
-    def dimension(self) -> int | None:
-        return self._dimension
-
-    def _seen(self, vectors: list[list[float]]) -> list[list[float]]:
-        if vectors:
-            self._dimension = len(vectors[0])
-        return vectors
 
     def embed_documents(self, texts: Sequence[str]) -> list[list[float]]:
         return self._seen(self.inner.get_text_embedding_batch(list(texts)))
