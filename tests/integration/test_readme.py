@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -64,9 +67,6 @@ def test_readme_starts_with_the_two_commands_ci_runs() -> None:
 
 @pytest.mark.slow
 def test_readme_cli_commands_run(in_tmp_dir: Path) -> None:
-    import subprocess
-    import sys
-
     docs = in_tmp_dir / "docs"
     docs.mkdir()
     (docs / "logs.md").write_text("# Logs\n\nRotate logs daily so the disk does not fill up.\n")
@@ -75,7 +75,7 @@ def test_readme_cli_commands_run(in_tmp_dir: Path) -> None:
     root = README.parent
     for line in block.strip().splitlines():
         command = line.split("  #")[0].strip()
-        args = __import__("shlex").split(command)
+        args = shlex.split(command)
         assert args[0] == "milvus-integrations"
         out = subprocess.run(
             [sys.executable, "-m", "milvus_integrations.cli", *args[1:]],
