@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from milvus_integrations.core.config import ConnectionConfig
-from milvus_integrations.core.errors import CollectionNotFoundError, ConfigError, SchemaError
+from milvus_integrations.core.errors import CollectionNotFoundError, ConfigError, FilterError, SchemaError
 from milvus_integrations.core.filters import ir
 from milvus_integrations.core.store import Store, StoreOptions, relevance
 
@@ -265,3 +265,22 @@ def test_full_text_only_store_keeps_no_dense_vectors(lite_uri: str) -> None:
 def test_vectors_are_required_for_a_dense_store(lite_uri: str) -> None:
     with pytest.raises(SchemaError, match="vectors are required"):
         make(lite_uri).add(["a"], ["x"], None, [{}])
+
+
+def test_lite_like_beside_array_filters(lite_uri: str) -> None:
+    """Lite evaluates such expressions without LIKE escapes: exact for plain text, a clear error for literal % or _."""
+    s = make(lite_uri)
+    s.add(
+        ["a", "b", "c"],
+        ["", "", ""],
+        unit(np.random.default_rng(0), 3),
+        [{"t": "50% off", "tags": ["x"]}, {"t": "back\\slash", "tags": ["x"]}, {"t": "500 off", "tags": ["y"]}],
+    )
+    both = ir.and_(ir.contains_text("t", "back\\sl"), ir.array_contains("tags", ["x"]))
+    assert [r.id for r in s.query(filter=both)] == ["b"]
+    assert [r.id for r in s.query(filter=ir.and_(ir.contains_text("t", "off"), ir.array_contains("tags", ["y"])))] == [
+        "c"
+    ]
+    assert [r.id for r in s.query(filter=ir.contains_text("t", "50%"))] == ["a"]
+    with pytest.raises(FilterError, match="literal % or _"):
+        s.query(filter=ir.and_(ir.contains_text("t", "50%"), ir.array_contains("tags", ["x"])))

@@ -77,8 +77,11 @@ def _dynamic_ref(path: FieldPath) -> str:
 
 
 class _Compiler:
-    def __init__(self, catalog: FieldCatalog) -> None:
+    def __init__(self, catalog: FieldCatalog, *, plain_like: bool = False) -> None:
         self.catalog = catalog
+        # Milvus Lite evaluates an expression holding an array/JSON-contains, a nested JSON path or TEXT_MATCH in
+        # its Python backend, whose LIKE has no escapes: `%` and `_` are always wildcards, `\` is literal.
+        self.plain_like = plain_like
 
     # -- fields ------------------------------------------------------------------------------------------
     def ref(self, path: FieldPath) -> tuple[str, StaticField | None]:
@@ -156,7 +159,14 @@ class _Compiler:
         literals = [p for p in parts if isinstance(p, str)]
         if not any(isinstance(p, Wildcard) for p in parts):
             return f"({ref} == {quote_string(''.join(literals))})"
-        if self.catalog.lite and self._lite_fast_path(parts):
+        if self.plain_like:
+            if any(ch in lit for lit in literals for ch in "%_"):
+                raise FilterError(
+                    "Milvus Lite cannot match a literal % or _ in a LIKE/substring filter in the same query as an "
+                    "array-contains, nested-key or text-match filter; split the query or drop one condition"
+                )
+            pattern = "".join(p if isinstance(p, str) else p.value for p in parts)
+        elif self.catalog.lite and self._lite_fast_path(parts):
             pattern = "".join(p if isinstance(p, str) else p.value for p in parts)
         else:
             pattern = "".join(like_escape(p) if isinstance(p, str) else p.value for p in parts)
@@ -200,7 +210,18 @@ def compile_filter(node: Expr | None, catalog: FieldCatalog) -> str:
     """The Milvus boolean expression for `node` ("" for no filter)."""
     if node is None:
         return ""
-    return _Compiler(catalog).compile(node, False)
+    return _Compiler(catalog, plain_like=catalog.lite and _lite_python_backend(node)).compile(node, False)
+
+
+def _lite_python_backend(node: Expr) -> bool:
+    """Whether Milvus Lite will evaluate `node` in its Python backend (see `_Compiler.plain_like`)."""
+    if isinstance(node, And | Or):
+        return any(_lite_python_backend(op) for op in node.operands)
+    if isinstance(node, Not):
+        return _lite_python_backend(node.operand)
+    if isinstance(node, ArrayContains | TextMatch):
+        return True
+    return len(node.field) > 1
 
 
 def combine(*exprs: str) -> str:
