@@ -113,7 +113,7 @@ class StoreOptions:
     vector_field: str | None = None
     primary_field: str | None = None
     metadata_field: str | None = None
-    flush_threshold: int | None = None  # None: the default for the engine (Lite: 1, server: never)
+    flush_threshold: int | None = None  # rows pending before a write flushes; None: Lite 20000, server never
     insert_batch_size: int = DEFAULT_INSERT_BATCH
 
     def __post_init__(self) -> None:
@@ -491,7 +491,7 @@ class Store:
         return {}
 
     def flush(self) -> None:
-        """Seal pending rows (on Milvus Lite this also makes them durable and fast to search)."""
+        """Seal pending rows into segments that Milvus indexes (on Lite: fast to search instead of scanned)."""
         if self.layout() is None:
             return
         with self._lock:
