@@ -107,6 +107,10 @@ class ConnectionConfig:
             token = f"{args['user']}:{args.get('password', '')}"
         return cls(uri=str(uri), token=token, db_name=args.get("db_name"), timeout=timeout or args.get("timeout"))
 
+    def lite_lock(self) -> threading.RLock:
+        """The lock that serializes this process's calls into the Milvus Lite file at `uri`."""
+        return _lite_lock(self.uri)
+
     def connect(self) -> _PyMilvusClient:
         """Open today's `pymilvus.MilvusClient` for this configuration (the only place we do so)."""
         kwargs: dict[str, Any] = {"uri": self.uri}

@@ -7,11 +7,12 @@ Every method is synchronous; the adapters' async twins run them through `core.ai
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import re
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -19,6 +20,7 @@ import numpy as np
 import numpy.typing as npt
 from pymilvus import AnnSearchRequest, DataType, Function, FunctionType, RRFRanker, WeightedRanker
 
+from milvus_integrations.core import embedded
 from milvus_integrations.core.config import ConnectionConfig, redact_text, runs_lite_engine
 from milvus_integrations.core.errors import (
     CollectionNotFoundError,
@@ -360,13 +362,12 @@ class Store:
         layout: Layout,
         ids: Sequence[str | int],
         texts: Sequence[str | None],
-        matrix: npt.NDArray[np.float32] | None,
+        vectors: list[list[float]] | None,
         metadatas: Sequence[Mapping[str, Any]],
     ) -> list[dict[str, Any]]:
         reserved = layout.reserved
         seen: dict[str | int, int] = {}
         rows: list[dict[str, Any]] = []
-        vectors = matrix.tolist() if matrix is not None else None
         for i, (id_, text, metadata) in enumerate(zip(ids, texts, metadatas, strict=True)):
             if layout.primary_is_int:
                 if not isinstance(id_, int) or isinstance(id_, bool):
@@ -429,31 +430,59 @@ class Store:
         if n == 0:
             return []
         layout = self.layout()
-        matrix: npt.NDArray[np.float32] | None = None
+        vector_rows: list[list[float]] | None = None
         if vectors is not None:
             matrix = self._matrix(vectors, layout.dim if layout else self._last_dim)
+            vector_rows = _plain_float_lists(vectors) or matrix.tolist()
         elif not self.options.full_text or (layout is not None and layout.vector is not None):
             raise SchemaError("vectors are required: this store keeps dense vectors", key="vector")
         if layout is None:
             # validate against the layout we are about to create, before creating anything
-            dim = matrix.shape[1] if matrix is not None else 0
+            dim = len(vector_rows[0]) if vector_rows else 0
             probe = Layout(
-                dim=dim, vector=VECTOR_FIELD if dim else None, partition_key=self.options.partition_key_field
+                dim=dim,
+                vector=VECTOR_FIELD if dim else None,
+                sparse=SPARSE_FIELD if self.options.full_text else None,
+                partition_key=self.options.partition_key_field,
             )
-            self._rows(probe, ids, texts, matrix, metas)
+            rows = self._rows(probe, ids, texts, vector_rows, metas)
             layout = self._ensure_collection(dim)
-        rows = self._rows(layout, ids, texts, matrix, metas)
-        self._write(rows, [r[layout.primary] for r in rows], batch_size or self.options.insert_batch_size)
+            if _row_shape(layout) != _row_shape(probe):
+                rows = self._rows(layout, ids, texts, vector_rows, metas)
+        else:
+            rows = self._rows(layout, ids, texts, vector_rows, metas)
+        self._write(layout, rows, [r[layout.primary] for r in rows], batch_size or self.options.insert_batch_size)
         return list(ids)
 
-    def _write(self, rows: list[dict[str, Any]], ids: list[Any], batch_size: int) -> None:
+    def _engine_insert(self, layout: Layout) -> Callable[[list[dict[str, Any]]], Any] | None:
+        """The embedded Lite engine's own insert for this collection, when rows in `layout` can go straight in
+        (see `core.embedded`): our layout, whose fields take the values `_rows` builds as they are."""
+        if not self.connection.is_lite or layout.primary_is_int or layout.metadata_json or not layout.dynamic:
+            return None
+        if set(layout.scalars) - {layout.partition_key}:
+            return None
+        collection = embedded.engine_collection(self.connection.uri, self.connection.db_name, self.name)
+        if collection is None:
+            return None
+        lock = self.connection.lite_lock()
+
+        def insert(chunk: list[dict[str, Any]]) -> Any:
+            with lock:
+                return collection.insert(chunk)
+
+        return insert
+
+    def _write(self, layout: Layout, rows: list[dict[str, Any]], ids: list[Any], batch_size: int) -> None:
         written: list[Any] = []
+        engine_insert = self._engine_insert(layout)
         for start in range(0, len(rows), batch_size):
             chunk = rows[start : start + batch_size]
             try:
                 # Replace semantics on every engine: a server needs upsert (insert would keep duplicate keys);
                 # Milvus Lite's insert replaces the whole row, while its upsert merges old dynamic keys in.
-                if self.lite_engine:
+                if engine_insert is not None:
+                    engine_insert(chunk)
+                elif self.lite_engine:
                     self.client.insert(self.name, chunk)
                 else:
                     self.client.upsert(self.name, chunk)
@@ -813,6 +842,29 @@ class Store:
 
     def close(self) -> None:
         self.client.close()
+
+
+def _plain_float_lists(vectors: Sequence[Vector] | npt.NDArray[np.floating]) -> list[list[float]] | None:
+    """`vectors` itself when it is a list of lists of Python floats (what embedding clients return): then rows can
+    carry them as they are, instead of new lists from the validated float32 matrix (~15 us per 384-d row)."""
+    if not isinstance(vectors, list) or not all(type(v) is list for v in vectors):
+        return None
+    if set(map(type, itertools.chain.from_iterable(vectors))) != {float}:
+        return None
+    return vectors  # type: ignore[return-value]
+
+
+def _row_shape(layout: Layout) -> tuple[Any, ...]:
+    """What `Store._rows` output depends on."""
+    return (
+        layout.primary,
+        layout.primary_is_int,
+        layout.text,
+        layout.vector,
+        layout.metadata_json,
+        layout.reserved,
+        layout.partition_key,
+    )
 
 
 def _check_k(k: int) -> None:

@@ -11,7 +11,9 @@ from typing import Any
 import numpy as np
 import pytest
 
+from milvus_integrations.core import embedded
 from milvus_integrations.core.config import ConnectionConfig
+from milvus_integrations.core.embedded import engine_collection
 from milvus_integrations.core.errors import PartialWriteError
 from milvus_integrations.core.store import Store, StoreOptions
 from milvus_integrations.langchain import MilvusVectorStore
@@ -39,10 +41,16 @@ class FailingOnSecondWrite:
         return write
 
 
-def test_partial_write_names_written_and_failed_ids(lite_uri: str) -> None:
+@pytest.mark.parametrize("route", ["pymilvus", "engine"])
+def test_partial_write_names_written_and_failed_ids(lite_uri: str, route: str, monkeypatch: pytest.MonkeyPatch) -> None:
     store = Store(StoreOptions("partial", insert_batch_size=2), ConnectionConfig(lite_uri, token="root:Hunter2-secret"))
     store.add(["seed"], ["t"], [[0.1] * 4], [{}])
-    store.client = FailingOnSecondWrite(store.client)  # type: ignore[assignment]
+    if route == "pymilvus":
+        monkeypatch.setenv("MILVUS_INTEGRATIONS_LITE_DIRECT", "0")
+        store.client = FailingOnSecondWrite(store.client)  # type: ignore[assignment]
+    else:  # bulk adds on an embedded Lite file go into the engine itself (core/embedded.py): fail it there
+        engine = FailingOnSecondWrite(engine_collection(lite_uri, None, "partial"))
+        monkeypatch.setattr(embedded, "engine_collection", lambda *args: engine)
     ids = [f"r{i}" for i in range(5)]
     with pytest.raises(PartialWriteError) as info:
         store.add(ids, ["t"] * 5, np.ones((5, 4)), [{}] * 5)

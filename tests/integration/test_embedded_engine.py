@@ -1,0 +1,84 @@
+"""Bulk adds on an embedded Milvus Lite file go straight into the engine (see core/embedded.py).
+
+The route must be taken with the milvus-lite we pin (a release that moves the engine registry fails here, not
+silently slower), and must store exactly what the pymilvus route stores.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import milvus_lite
+import numpy as np
+import pytest
+from pymilvus import DataType, MilvusClient
+
+from milvus_integrations.core.config import ConnectionConfig
+from milvus_integrations.core.embedded import engine_collection
+from milvus_integrations.core.store import Store, StoreOptions
+
+ROWS = 30
+
+
+def _fill(store: Store) -> None:
+    rng = np.random.default_rng(3)
+    ids = [f"d{i}" for i in range(ROWS)]
+    texts = [f"text {i} with 'quotes' and \\ and %" for i in range(ROWS)]
+    metas: list[dict[str, Any]] = [
+        {"year": 2000 + i, "tags": ["a", str(i)], "nested": {"k": i / 3}, "flag": i % 2 == 0, "none": None}
+        for i in range(ROWS)
+    ]
+    store.add(ids, texts, rng.normal(size=(ROWS, 8)), metas, batch_size=7)
+
+
+def _contents(uri: str, name: str) -> list[dict[str, Any]]:
+    client = MilvusClient(uri)
+    rows = client.query(name, filter='pk != ""', output_fields=["*"], limit=100)
+    return sorted(({k: v for k, v in r.items()} for r in rows), key=lambda r: str(r["pk"]))
+
+
+def test_the_engine_route_is_taken_with_the_pinned_milvus_lite(lite_uri: str) -> None:
+    store = Store(StoreOptions("fast"), ConnectionConfig(lite_uri))
+    store.add(["a"], ["t"], [[0.1, 0.2]], [{}])
+    collection = engine_collection(lite_uri, None, "fast")
+    assert isinstance(collection, milvus_lite.Collection)
+    assert store._engine_insert(store.require_layout()) is not None
+    assert engine_collection(lite_uri, None, "missing") is None
+    assert engine_collection(str(Path(lite_uri).with_name("never_opened.db")), None, "fast") is None
+
+
+def test_engine_and_pymilvus_routes_store_the_same_rows(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    fast_uri, slow_uri = str(tmp_path / "fast.db"), str(tmp_path / "slow.db")
+    fast = Store(StoreOptions("same", full_text=True), ConnectionConfig(fast_uri))
+    _fill(fast)
+    monkeypatch.setenv("MILVUS_INTEGRATIONS_LITE_DIRECT", "0")
+    slow = Store(StoreOptions("same", full_text=True), ConnectionConfig(slow_uri))
+    _fill(slow)
+    assert slow._engine_insert(slow.require_layout()) is None
+    got, want = _contents(fast_uri, "same"), _contents(slow_uri, "same")
+    assert len(got) == ROWS
+    for a, b in zip(got, want, strict=True):
+        assert a.keys() == b.keys()
+        np.testing.assert_allclose(a.pop("vector"), b.pop("vector"))
+        assert a == b
+    # visible at once to searches through pymilvus (dense and BM25), before any flush
+    assert [h.record.id for h in fast.text_search("text 7", k=1)] == ["d7"]
+    query = fast.get(["d5"], with_vectors=True)[0].vector
+    assert query is not None and fast.search(list(query), k=1)[0].record.id == "d5"
+
+
+def test_foreign_layouts_keep_the_pymilvus_route(lite_uri: str) -> None:
+    client = MilvusClient(lite_uri)
+    schema = client.create_schema(auto_id=False, enable_dynamic_field=False)
+    schema.add_field("id", DataType.VARCHAR, is_primary=True, max_length=64)
+    schema.add_field("body", DataType.VARCHAR, max_length=1000)
+    schema.add_field("emb", DataType.FLOAT_VECTOR, dim=2)
+    schema.add_field("year", DataType.INT64)
+    index = client.prepare_index_params()
+    index.add_index("emb", index_type="FLAT", metric_type="L2")
+    client.create_collection("typed", schema=schema, index_params=index)
+    store = Store(StoreOptions("typed"), ConnectionConfig(lite_uri))
+    assert store._engine_insert(store.require_layout()) is None
+    store.add(["x"], ["body"], [[1.0, 2.0]], [{"year": 2001}])
+    assert store.get(["x"])[0].metadata == {"year": 2001}
