@@ -17,6 +17,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from pymilvus import MilvusClient as _PyMilvusClient
 
+from milvus_integrations.core.embedded import leave_a_core_for_queries
 from milvus_integrations.core.errors import ConfigError
 
 DEFAULT_LITE_URI = "./milvus_integrations.db"
@@ -120,6 +121,8 @@ class ConnectionConfig:
             kwargs["db_name"] = self.db_name
         if self.timeout is not None:
             kwargs["timeout"] = self.timeout
+        if self.is_lite:
+            leave_a_core_for_queries()  # before pymilvus starts the embedded engine, which loads faiss
         try:
             client = _PyMilvusClient(**kwargs)
         except Exception as exc:  # pymilvus raises several types; re-raise without secrets

@@ -6,6 +6,9 @@ silently slower), and must store exactly what the pymilvus route stores.
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -82,3 +85,42 @@ def test_foreign_layouts_keep_the_pymilvus_route(lite_uri: str) -> None:
     assert store._engine_insert(store.require_layout()) is None
     store.add(["x"], ["body"], [[1.0, 2.0]], [{"year": 2001}])
     assert store.get(["x"])[0].metadata == {"year": 2001}
+
+
+PROBE = """
+import os, sys, tempfile, threading
+from milvus_integrations.core.config import ConnectionConfig
+try:
+    ConnectionConfig(os.path.join(tempfile.mkdtemp(), "t.db")).connect()
+except Exception as exc:
+    print(type(exc).__name__, exc)
+    sys.exit(0)
+import faiss
+seen = []
+worker = threading.Thread(target=lambda: seen.append(faiss.omp_get_max_threads()))
+worker.start()
+worker.join()
+print(seen[0], os.environ.get("OMP_NUM_THREADS"))
+"""
+
+
+def _probe(**env: str) -> str:
+    clean = {
+        k: v for k, v in os.environ.items() if k not in ("OMP_NUM_THREADS", "MILVUS_INTEGRATIONS_LITE_INDEX_THREADS")
+    }
+    out = subprocess.run(
+        [sys.executable, "-c", PROBE], env={**clean, **env}, capture_output=True, text=True, timeout=120, check=True
+    )
+    return out.stdout.strip()
+
+
+def test_index_builds_leave_a_core_for_queries() -> None:
+    cores = len(os.sched_getaffinity(0))
+    # faiss' OpenMP pool, as a background thread (where Lite builds indexes) sees it; the environment is put back
+    assert _probe() == f"{max(1, cores - 1)} None"
+    assert _probe(MILVUS_INTEGRATIONS_LITE_INDEX_THREADS="3") == "3 None"
+    assert _probe(OMP_NUM_THREADS="2") == "2 2"  # the user's choice wins
+    assert _probe(MILVUS_INTEGRATIONS_LITE_INDEX_THREADS="0") == f"{cores} None"  # faiss left alone
+    assert _probe(MILVUS_INTEGRATIONS_LITE_INDEX_THREADS="many").startswith(
+        "ConfigError MILVUS_INTEGRATIONS_LITE_INDEX_THREADS must be an integer, got 'many'"
+    )
