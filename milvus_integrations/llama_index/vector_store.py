@@ -133,8 +133,12 @@ class MilvusVectorStore(BasePydanticVectorStore):
     # -- translation -------------------------------------------------------------------------------------
     @staticmethod
     def _row(node: BaseNode) -> tuple[str, str, dict[str, Any]]:
-        # The node's JSON without what is stored in its own fields (text, vector, metadata as top-level keys).
-        payload = node.model_dump(mode="json", exclude={"embedding", "metadata", "text", "text_resource"})
+        # The node's JSON without what is stored in its own fields (text, vector, metadata as top-level keys), nor
+        # fields left at their defaults: it lives in Milvus' dynamic JSON, which Lite parses for every row a
+        # metadata filter looks at (a default TextNode's 318 bytes made filtered queries ~2x slower, measured).
+        payload = node.model_dump(
+            mode="json", exclude={"embedding", "metadata", "text", "text_resource"}, exclude_defaults=True
+        )
         payload["class_name"] = node.class_name()
         metadata: dict[str, Any] = dict(node.metadata)
         metadata[NODE_CONTENT_KEY] = json.dumps(payload, ensure_ascii=False)

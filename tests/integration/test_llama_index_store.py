@@ -60,6 +60,33 @@ def test_nodes_come_back_whole(store: MilvusVectorStore) -> None:
     assert node.ref_doc_id == "doc'); drop" and node.node_id == "n3"
 
 
+def test_every_node_field_survives_the_round_trip(tmp_path: Path) -> None:
+    store = MilvusVectorStore(uri=str(tmp_path / "rt.db"), collection_name="rt")
+    plain = TextNode(id_="plain", text="just text", embedding=[1.0, 0.0])
+    rich = TextNode(
+        id_="rich",
+        text="rich text",
+        embedding=[0.0, 1.0],
+        metadata={"file": "a.md", "page": 3},
+        excluded_embed_metadata_keys=["file"],
+        excluded_llm_metadata_keys=["page"],
+        relationships={
+            NodeRelationship.SOURCE: RelatedNodeInfo(node_id="doc", metadata={"k": "v"}, hash="h"),
+            NodeRelationship.NEXT: RelatedNodeInfo(node_id="plain"),
+        },
+        metadata_template="{key}={value}",
+        metadata_separator="; ",
+        text_template="{content} / {metadata_str}",
+        start_char_idx=10,
+        end_char_idx=19,
+        mimetype="text/markdown",
+    )
+    store.add([plain, rich])
+    for want in (plain, rich):
+        (got,) = store.get_nodes([want.node_id])
+        assert got.model_dump(exclude={"embedding"}) == want.model_dump(exclude={"embedding"})
+
+
 def test_dense_query_similarities_are_higher_is_better(store: MilvusVectorStore) -> None:
     result = store.query(q("truck road", k=3))
     assert result.ids is not None and result.ids[0] == "n2"
