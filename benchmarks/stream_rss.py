@@ -1,19 +1,27 @@
-"""Ingest N documents in batches through the LangChain adapter and report peak RSS as the corpus grows.
+"""Stream N documents in batches into Milvus Lite and report memory as the corpus grows.
 
-    python benchmarks/stream_rss.py --n 200000 --batch 5000
+    python benchmarks/stream_rss.py --n 200000 --batch 5000            # ours (the store under both adapters)
+    python benchmarks/stream_rss.py --n 200000 --batch 5000 --raw      # raw pymilvus rows, same batches
+    python benchmarks/stream_rss.py --n 200000 --batch 5000 --server   # ours, Lite in its own process (TCP)
 
-Vectors are generated per batch (never the whole corpus in memory), so any growth is the store's or Milvus Lite's.
+Vectors are generated per batch (never the whole corpus in memory). Milvus Lite keeps every sealed segment's vectors
+and its HNSW index in memory, so the process grows with the corpus whoever writes; running both modes shows what is
+the engine's and what is ours; `--server` runs Lite as `milvus-lite server` on 127.0.0.1 (as a Milvus server would
+be), so this process holds only the client. Columns: current and peak RSS of this process, the engine's floor (the
+corpus' float32 vectors held twice: segment arrays and the faiss HNSW copy), and with --server the server's RSS.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import resource
 import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -21,10 +29,38 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from milvus_integrations.core.config import ConnectionConfig  # noqa: E402
 from milvus_integrations.core.store import Store, StoreOptions  # noqa: E402
+from tests.support.servers import LiteServer  # noqa: E402
 
 
-def rss_mb() -> float:
+def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def current_mb(pid: int | str = "self") -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def raw_writer(uri: str, dim: int) -> Any:
+    from pymilvus import DataType, MilvusClient
+
+    client = MilvusClient(uri)
+    schema = client.create_schema(auto_id=False, enable_dynamic_field=True)
+    schema.add_field("pk", DataType.VARCHAR, is_primary=True, max_length=64)
+    schema.add_field("text", DataType.VARCHAR, max_length=65535)
+    schema.add_field("vector", DataType.FLOAT_VECTOR, dim=dim)
+    index = client.prepare_index_params()
+    index.add_index("vector", index_type="HNSW", metric_type="COSINE", params={"M": 16, "efConstruction": 200})
+    client.create_collection("stream", schema=schema, index_params=index)
+
+    def write(ids: list[str], texts: list[str], vectors: np.ndarray, metas: list[dict[str, Any]]) -> None:
+        columns = zip(ids, texts, vectors.tolist(), metas, strict=True)
+        rows = [{"pk": i, "text": t, "vector": v, **m} for i, t, v, m in columns]
+        client.insert("stream", rows)
+
+    return write, lambda: client.query("stream", filter="", output_fields=["count(*)"])[0]["count(*)"]
 
 
 def main() -> None:
@@ -32,24 +68,37 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=200_000)
     ap.add_argument("--batch", type=int, default=5000)
     ap.add_argument("--dim", type=int, default=384)
+    ap.add_argument("--raw", action="store_true", help="write with raw pymilvus rows instead of our store")
+    ap.add_argument("--server", action="store_true", help="run Milvus Lite as a TCP server in its own process")
     args = ap.parse_args()
     logging.disable(logging.WARNING)
     rng = np.random.default_rng(0)
-    with tempfile.TemporaryDirectory() as tmp:
-        store = Store(StoreOptions("stream"), ConnectionConfig(str(Path(tmp) / "stream.db")))
+    server = LiteServer() if args.server else None
+    with tempfile.TemporaryDirectory() as tmp, server or contextlib.nullcontext() as server_uri:
+        uri = server_uri or str(Path(tmp) / "stream.db")
+        if args.raw:
+            write, count = raw_writer(uri, args.dim)
+        else:
+            store = Store(StoreOptions("stream"), ConnectionConfig(uri))
+            write, count = store.add, store.count
         start = time.perf_counter()
-        print(f"{'docs':>8} {'peak RSS MB':>12} {'docs/s':>8}")
+        mode = ("raw pymilvus" if args.raw else "ours") + (", Lite server over TCP" if server else ", embedded Lite")
+        print(f"{'docs':>8} {'RSS MB':>8} {'peak MB':>8} {'floor MB':>9} {'docs/s':>8} {'server MB':>10}  ({mode})")
         for offset in range(0, args.n, args.batch):
             size = min(args.batch, args.n - offset)
             vectors = rng.normal(size=(size, args.dim)).astype(np.float32)
             ids = [f"d{offset + i}" for i in range(size)]
-            store.add(
-                ids, [f"text {offset + i}" for i in range(size)], vectors, [{"i": offset + i} for i in range(size)]
-            )
+            write(ids, [f"text {offset + i}" for i in range(size)], vectors, [{"i": offset + i} for i in range(size)])
             done = offset + size
             if done % (args.batch * 10) == 0 or done == args.n:
-                print(f"{done:>8} {rss_mb():>12.0f} {done / (time.perf_counter() - start):>8.0f}", flush=True)
-        print(f"rows stored: {store.count()}")
+                floor = 2 * done * args.dim * 4 / 2**20
+                rate = done / (time.perf_counter() - start)
+                served = current_mb(server.process.pid) if server and server.process else float("nan")
+                print(
+                    f"{done:>8} {current_mb():>8.0f} {peak_mb():>8.0f} {floor:>9.0f} {rate:>8.0f} {served:>10.0f}",
+                    flush=True,
+                )
+        print(f"rows stored: {count()}")
 
 
 if __name__ == "__main__":
