@@ -506,7 +506,7 @@ class Store:
             self._pending += rows
             self._unread_writes = True
             threshold = self.options.flush_threshold
-            due = bool(threshold) and self._pending >= threshold
+            due = threshold is not None and threshold > 0 and self._pending >= threshold
         if due:
             self.flush()
 
