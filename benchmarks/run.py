@@ -1,11 +1,13 @@
-"""The benchmark: our two adapters, raw pymilvus and the two peer integrations, on the same data, in one run.
+"""The benchmark: our two adapters, raw pymilvus, the two peer integrations and Milvus Lite's own Python API (the
+engine's ceiling, no pymilvus), on the same data, in one run.
 
     python benchmarks/run.py --n 5000            # peers included (their venvs are made under .bench/ once)
     python benchmarks/run.py --n 50000 --skip-peers
 
 Each contender runs in its own process (the peers in their own venvs: their pymilvus pins conflict). Prints
 ingest docs/s, search p50/p95 with and without a metadata filter, recall@10 against exact search, peak RSS, the
-import time of milvus_integrations, and ratios against each peer and raw pymilvus. Writes .bench/results-N.json.
+import time of milvus_integrations, and ratios against each peer, raw pymilvus and the engine. Writes
+.bench/results-N.json.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ ORDER = [
     "raw-pymilvus-flushed",
     "peer-llamaindex",
     "peer-langchain",
+    "lite-engine",
 ]
 FILTER_YEAR = 2010
 
