@@ -3,10 +3,10 @@
 For a ``.db`` uri, pymilvus asks `milvus_lite.server_manager_instance` to start Milvus Lite *in this process*: a
 gRPC server on a loopback port in front of a `milvus_lite.MilvusLite` engine. Every insert then packs rows into
 protobuf columns (pymilvus), sends them to ourselves over loopback, and unpacks them back into rows (Lite) --
-all under the one GIL. Measured on 2 cores (5k x 384-d rows): that route takes ~210 us per row, the engine's own
-`Collection.insert` ~80 us. So for a collection in our own layout on an embedded Lite file, `Store.add` hands its
-rows to the engine's public `Collection.insert` -- the very object the gRPC server serves, so every read through
-pymilvus sees them at once -- and keeps pymilvus for everything else.
+all under the one GIL. Measured on 2 cores (5k x 384-d documents through the LangChain adapter): ~7,000-7,700
+adds/s that way, ~13,200/s through the engine's own `Collection.insert`. So for a collection in our own layout on an
+embedded Lite file, `Store.add` hands its rows to the engine's public `Collection.insert` -- the very object the gRPC
+server serves, so every read through pymilvus sees them at once -- and keeps pymilvus for everything else.
 
 Reaching that object needs the server manager's registry of running engines, which milvus-lite does not
 publish; `engine_collection` therefore checks every assumption and answers None (use pymilvus) when one
