@@ -12,7 +12,7 @@ import resource
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +37,20 @@ class Data:
         self.lookup = dict(zip(self.texts, self.vector_lists, strict=True))
         self.query_texts = [f"query {i}" for i in range(len(self.queries))]
         self.lookup.update({t: self.queries[i].tolist() for i, t in enumerate(self.query_texts)})
+
+    def row_batches(self, size: int) -> Iterator[list[dict[str, Any]]]:
+        """Row dicts as a raw pymilvus user builds them (pk, text, vector, metadata keys), `size` at a time."""
+        for s in range(0, len(self.ids), size):
+            yield [
+                {
+                    "pk": self.ids[i],
+                    "text": self.texts[i],
+                    "vector": self.vector_lists[i],
+                    "source": self.sources[i],
+                    "year": self.years[i],
+                }
+                for i in range(s, min(s + size, len(self.ids)))
+            ]
 
 
 def timed_queries(run: Callable[[int], list[str]], n: int) -> tuple[list[float], list[list[str]], float]:
@@ -166,17 +180,7 @@ def raw_pymilvus(d: Data, uri: str, flush: bool) -> dict[str, Any]:
     index.add_index("vector", index_type="HNSW", metric_type="COSINE", params={"M": 16, "efConstruction": 200})
     client.create_collection("bench", schema=schema, index_params=index)
     start = time.perf_counter()
-    for s in range(0, len(d.ids), 1000):
-        rows = [
-            {
-                "pk": d.ids[i],
-                "text": d.texts[i],
-                "vector": d.vector_lists[i],
-                "source": d.sources[i],
-                "year": d.years[i],
-            }
-            for i in range(s, min(s + 1000, len(d.ids)))
-        ]
+    for rows in d.row_batches(1000):
         client.insert("bench", rows)
     if flush:
         client.flush("bench")
@@ -218,17 +222,7 @@ def lite_engine(d: Data, uri: str) -> dict[str, Any]:
     )
     col.load()
     start = time.perf_counter()
-    for s in range(0, len(d.ids), 1000):
-        rows = [
-            {
-                "pk": d.ids[i],
-                "text": d.texts[i],
-                "vector": d.vector_lists[i],
-                "source": d.sources[i],
-                "year": d.years[i],
-            }
-            for i in range(s, min(s + 1000, len(d.ids)))
-        ]
+    for rows in d.row_batches(1000):
         col.insert(rows)
     ingest = time.perf_counter() - start
     col.flush()
