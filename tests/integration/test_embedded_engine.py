@@ -32,7 +32,10 @@ def _fill(store: Store) -> None:
         {"year": 2000 + i, "tags": ["a", str(i)], "nested": {"k": i / 3}, "flag": i % 2 == 0, "none": None}
         for i in range(ROWS)
     ]
-    store.add(ids, texts, rng.normal(size=(ROWS, 8)), metas, batch_size=7)
+    vectors = rng.normal(size=(ROWS, 8))
+    # lists of Python floats (passed on as they are) for the first half, a float array for the rest
+    store.add(ids[:15], texts[:15], vectors[:15].tolist(), metas[:15], batch_size=7)
+    store.add(ids[15:], texts[15:], vectors[15:], metas[15:], batch_size=7)
 
 
 def _contents(uri: str, name: str) -> list[dict[str, Any]]:
