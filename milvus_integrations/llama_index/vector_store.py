@@ -141,8 +141,11 @@ class MilvusVectorStore(BasePydanticVectorStore):
         )
         payload["class_name"] = node.class_name()
         metadata: dict[str, Any] = dict(node.metadata)
-        metadata[NODE_CONTENT_KEY] = json.dumps(payload, ensure_ascii=False)
-        metadata[NODE_TYPE_KEY] = node.class_name()
+        # A plain TextNode (id, text, metadata, embedding) needs no bookkeeping: it is rebuilt from the row itself,
+        # as a row the LangChain adapter wrote is.
+        if type(node) is not TextNode or set(payload) - {"id_", "class_name"}:
+            metadata[NODE_CONTENT_KEY] = json.dumps(payload, ensure_ascii=False)
+            metadata[NODE_TYPE_KEY] = node.class_name()
         if node.ref_doc_id is not None:
             metadata[REF_DOC_ID_KEY] = node.ref_doc_id
         return node.node_id, node.get_content(metadata_mode=MetadataMode.NONE), metadata
