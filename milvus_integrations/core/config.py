@@ -129,7 +129,7 @@ class ConnectionConfig:
             message = redact_text(str(exc), (self.token,))
             raise ConnectionError(f"could not connect to Milvus at {redact_uri(self.uri)}: {message}") from None
         if self.is_lite:
-            return cast(_PyMilvusClient, _Serialized(client, _lite_lock(self.uri)))
+            return cast(_PyMilvusClient, _Serialized(client, self.lite_lock()))
         return client
 
 

@@ -41,7 +41,7 @@ def _fill(store: Store) -> None:
 def _contents(uri: str, name: str) -> list[dict[str, Any]]:
     client = MilvusClient(uri)
     rows = client.query(name, filter='pk != ""', output_fields=["*"], limit=100)
-    return sorted(({k: v for k, v in r.items()} for r in rows), key=lambda r: str(r["pk"]))
+    return sorted((dict(r) for r in rows), key=lambda r: str(r["pk"]))
 
 
 def test_the_engine_route_is_taken_with_the_pinned_milvus_lite(lite_uri: str) -> None:
