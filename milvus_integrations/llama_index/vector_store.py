@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from llama_index.core.schema import BaseNode, MetadataMode, TextNode
@@ -29,7 +29,7 @@ from milvus_integrations.core.layout import (
     user_metadata,
 )
 from milvus_integrations.core.mmr import mmr_select
-from milvus_integrations.core.store import Hit, Record, Store, StoreOptions
+from milvus_integrations.core.store import Hit, Record, Store, StoreOptions, bulk_gc_pause
 from milvus_integrations.llama_index.filters import to_ir
 
 DEFAULT_URI = "./milvus_llamaindex.db"
@@ -132,23 +132,31 @@ class MilvusVectorStore(BasePydanticVectorStore):
 
     # -- translation -------------------------------------------------------------------------------------
     @staticmethod
-    def _row(node: BaseNode) -> tuple[str, str, dict[str, Any]]:
+    def _row(node: BaseNode) -> tuple[str, str, Mapping[str, Any]]:
         # The node's JSON without what is stored in its own fields (text, vector, metadata as top-level keys), nor
         # fields left at their defaults: it lives in Milvus' dynamic JSON, which Lite parses for every row a
         # metadata filter looks at (a default TextNode's 318 bytes made filtered queries ~2x slower, measured).
+        # (The id is left out of the dump too, and put back below: comparing it with its default would draw a
+        # uuid4 per node, half the dump's cost.)
         payload = node.model_dump(
-            mode="json", exclude={"embedding", "metadata", "text", "text_resource"}, exclude_defaults=True
+            mode="json", exclude={"id_", "embedding", "metadata", "text", "text_resource"}, exclude_defaults=True
         )
-        payload["class_name"] = node.class_name()
-        metadata: dict[str, Any] = dict(node.metadata)
+        text = node.get_content(metadata_mode=MetadataMode.NONE)
         # A plain TextNode (id, text, metadata, embedding) needs no bookkeeping: it is rebuilt from the row itself,
-        # as a row the LangChain adapter wrote is.
-        if type(node) is not TextNode or set(payload) - {"id_", "class_name"}:
+        # as a row the LangChain adapter wrote is; its metadata is passed on as it is (the store copies it into the
+        # row), not copied here as well.
+        plain = type(node) is TextNode and not set(payload) - {"class_name"}
+        if plain and node.ref_doc_id is None:
+            return node.node_id, text, node.metadata
+        metadata: dict[str, Any] = dict(node.metadata)
+        if not plain:
+            payload["id_"] = node.node_id
+            payload["class_name"] = node.class_name()
             metadata[NODE_CONTENT_KEY] = json.dumps(payload, ensure_ascii=False)
             metadata[NODE_TYPE_KEY] = node.class_name()
         if node.ref_doc_id is not None:
             metadata[REF_DOC_ID_KEY] = node.ref_doc_id
-        return node.node_id, node.get_content(metadata_mode=MetadataMode.NONE), metadata
+        return node.node_id, text, metadata
 
     @staticmethod
     def _node(record: Record) -> BaseNode:
@@ -193,16 +201,16 @@ class MilvusVectorStore(BasePydanticVectorStore):
             raise TypeError(f"add() got unexpected keyword arguments: {', '.join(sorted(add_kwargs))}")
         if not nodes:
             return []
-        rows = [self._row(n) for n in nodes]
-        vectors = None
-        if any(n.embedding is not None for n in nodes) or not self.full_text_search:
-            missing = [i for i, n in enumerate(nodes) if n.embedding is None]
-            if missing:
-                raise ConfigError(f"node {missing[0]} ({nodes[missing[0]].node_id!r}) has no embedding")
-            vectors = [n.get_embedding() for n in nodes]
-        ids = [r[0] for r in rows]
-        self._store.add(ids, [r[1] for r in rows], vectors, [r[2] for r in rows])
-        return ids
+        with bulk_gc_pause(len(nodes)):  # from the first row made to the last written (see the store's add)
+            ids, texts, metadatas = zip(*map(self._row, nodes), strict=True)
+            vectors = None
+            if any(n.embedding is not None for n in nodes) or not self.full_text_search:
+                missing = [i for i, n in enumerate(nodes) if n.embedding is None]
+                if missing:
+                    raise ConfigError(f"node {missing[0]} ({nodes[missing[0]].node_id!r}) has no embedding")
+                vectors = [n.get_embedding() for n in nodes]
+            self._store.add(ids, texts, vectors, metadatas)
+        return list(ids)
 
     async def async_add(self, nodes: Sequence[BaseNode], **kwargs: Any) -> list[str]:
         return await run_sync(self.add, nodes, **kwargs)

@@ -1,7 +1,7 @@
-"""Bulk adds on an embedded Milvus Lite file go straight into the engine (see core/embedded.py).
+"""Bulk adds and dense searches on an embedded Milvus Lite file go straight to the engine (see core/embedded.py).
 
 The route must be taken with the milvus-lite we pin (a release that moves the engine registry fails here, not
-silently slower), and must store exactly what the pymilvus route stores.
+silently slower), and must store and answer exactly what the pymilvus route stores and answers.
 """
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -88,6 +89,52 @@ def test_foreign_layouts_keep_the_pymilvus_route(lite_uri: str) -> None:
     assert store._engine_insert(store.require_layout()) is None
     store.add(["x"], ["body"], [[1.0, 2.0]], [{"year": 2001}])
     assert store.get(["x"])[0].metadata == {"year": 2001}
+
+
+@pytest.mark.parametrize("metric", ["COSINE", "IP", "L2"])
+def test_searches_on_the_engine_route_answer_as_pymilvus_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, metric: str
+) -> None:
+    # Lite's gRPC server calls the same method from its own threads: count the calls made in this one
+    calls: list[int] = []
+    engine_search = milvus_lite.Collection.search
+    me = threading.get_ident()
+
+    def counted(self: Any, *args: Any, **kwargs: Any) -> Any:
+        if threading.get_ident() == me:
+            calls.append(1)
+        return engine_search(self, *args, **kwargs)
+
+    monkeypatch.setattr(milvus_lite.Collection, "search", counted)
+    fast = Store(StoreOptions("same", metric=metric), ConnectionConfig(str(tmp_path / "fast.db")))
+    _fill(fast)
+    with monkeypatch.context() as off:
+        off.setenv("MILVUS_INTEGRATIONS_LITE_DIRECT", "0")
+        slow = Store(StoreOptions("same", metric=metric), ConnectionConfig(str(tmp_path / "slow.db")))
+        _fill(slow)
+        assert slow._engine(slow.require_layout()) is None
+    queries = np.random.default_rng(5).normal(size=(3, 8))
+    cases: list[dict[str, Any]] = [{}, {"expr": "year >= 2010 and flag == true"}, {"with_vectors": True}]
+    for kwargs in cases:
+        calls.clear()
+        got = fast.search_many(list(queries), k=7, **kwargs)
+        assert len(calls) == 1, "the engine's own search was not used"
+        with monkeypatch.context() as off:
+            off.setenv("MILVUS_INTEGRATIONS_LITE_DIRECT", "0")
+            want = slow.search_many(list(queries), k=7, **kwargs)
+        assert len(calls) == 1, "the pymilvus route must not call the engine in this thread"
+        for hits_a, hits_b in zip(got, want, strict=True):
+            assert len(hits_a) == 7
+            assert [h.record.id for h in hits_a] == [h.record.id for h in hits_b]
+            for a, b in zip(hits_a, hits_b, strict=True):
+                assert a.score == pytest.approx(b.score, rel=1e-5)
+                assert a.relevance == pytest.approx(b.relevance, rel=1e-5)
+                assert (a.record.text, a.record.metadata) == (b.record.text, b.record.metadata)
+                if kwargs.get("with_vectors"):
+                    assert a.record.vector is not None and b.record.vector is not None
+                    np.testing.assert_allclose(a.record.vector, b.record.vector, rtol=1e-6)
+                else:
+                    assert a.record.vector is None
 
 
 PROBE = """
