@@ -17,7 +17,7 @@ from milvus_integrations.core.errors import ConfigError
 from milvus_integrations.core.filters import Expr
 from milvus_integrations.core.layout import row_text, user_metadata
 from milvus_integrations.core.mmr import mmr_select
-from milvus_integrations.core.store import Hit, Record, Store, StoreOptions
+from milvus_integrations.core.store import Hit, Record, Store, StoreOptions, bulk_gc_pause
 from milvus_integrations.embeddings.base import Embedder
 from milvus_integrations.embeddings.langchain import to_langchain_embeddings
 from milvus_integrations.embeddings.spec import resolve_embedder
@@ -149,9 +149,11 @@ class MilvusVectorStore(VectorStore):
             raise ConfigError(f"got {len(metadatas)} metadatas for {len(texts)} texts")
         if ids is not None and len(ids) != len(texts):
             raise ConfigError(f"got {len(ids)} ids for {len(texts)} texts")
-        final_ids = [str(uuid.uuid4()) if i is None else str(i) for i in (ids or [None] * len(texts))]
-        metas = [dict(m or {}) for m in metadatas] if metadatas is not None else [{} for _ in texts]
-        self.store.add(final_ids, texts, vectors, metas, batch_size=batch_size)
+        with bulk_gc_pause(len(texts)):  # from the first id made to the last row written (see the store's add)
+            final_ids = [str(uuid.uuid4()) if i is None else str(i) for i in (ids or [None] * len(texts))]
+            # the store copies each metadata dict into its row and never changes it: no copy here
+            metas = [{} if m is None else m for m in metadatas] if metadatas is not None else [{}] * len(texts)
+            self.store.add(final_ids, texts, vectors, metas, batch_size=batch_size)
         return final_ids
 
     def _vectors_for(self, texts: list[str]) -> list[list[float]] | None:

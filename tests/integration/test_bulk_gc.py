@@ -90,3 +90,21 @@ def test_llama_index_bulk_adds_pause_it_from_the_first_row_made(
     store.add(nodes[:10])
     assert set(made) == {True}
     assert len(store.get_nodes(node_ids=["n0", f"n{BULK_ROWS - 1}"])) == 2
+
+
+def test_langchain_bulk_adds_pause_it_and_leave_the_callers_metadata_alone(
+    lite_uri: str, collector_during_writes: list[bool]
+) -> None:
+    from langchain_core.embeddings import DeterministicFakeEmbedding
+
+    from milvus_integrations.langchain import MilvusVectorStore as LangChainStore
+
+    store = LangChainStore(embedding=DeterministicFakeEmbedding(size=4), uri=lite_uri, collection_name="gc_lc")
+    metadatas: list[dict[str, Any]] = [{"i": i, "tags": ["a"]} for i in range(BULK_ROWS)]
+    ids = store.add_texts([f"t{i}" for i in range(BULK_ROWS)], metadatas)
+    assert set(collector_during_writes) == {False} and gc.isenabled()
+    assert metadatas == [{"i": i, "tags": ["a"]} for i in range(BULK_ROWS)]
+    assert store.get_by_ids([ids[7]])[0].metadata == {"i": 7, "tags": ["a"]}
+    collector_during_writes.clear()
+    store.add_texts(["small"], None)
+    assert collector_during_writes == [True]

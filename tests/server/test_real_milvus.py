@@ -21,9 +21,16 @@ pytestmark = [pytest.mark.milvus_server, pytest.mark.slow]
 SCRIPT = """
 set -e
 ip link set lo up
-"$SERVER" --data "$DATA" > "$DATA.log" 2>&1 &
+# its own process group (setsid): the launcher starts `milvus run standalone` as a child, which a TERM to the
+# launcher alone left running; the whole group is stopped, by the launcher's pid, when this script exits
+setsid "$SERVER" --data "$DATA" > "$DATA.log" 2>&1 &
 SERVER_PID=$!
-trap 'kill -TERM $SERVER_PID 2>/dev/null; wait $SERVER_PID 2>/dev/null || true' EXIT
+stop() {
+  kill -TERM -$SERVER_PID 2>/dev/null || true
+  for i in $(seq 1 60); do kill -0 -$SERVER_PID 2>/dev/null || return 0; sleep 0.5; done
+  kill -KILL -$SERVER_PID 2>/dev/null || true
+}
+trap stop EXIT
 for i in $(seq 1 120); do
   "$PY" -c "import socket; socket.create_connection(('127.0.0.1', 19530), 1)" 2>/dev/null && break
   sleep 0.5
@@ -54,3 +61,6 @@ def test_suite_on_a_real_milvus_server(tmp_path: Path) -> None:
     tail = "\n".join(run.stdout.strip().splitlines()[-15:])
     assert run.returncode == 0, f"{tail}\n{run.stderr[-2000:]}"
     assert " passed" in tail and "failed" not in tail
+    # nothing the server started outlives the run
+    left = subprocess.run(["pgrep", "-f", str(tmp_path / "milvus")], capture_output=True, text=True).stdout.split()
+    assert not left, f"server processes still running: {left}"
