@@ -145,15 +145,13 @@ class MilvusVectorStore(BasePydanticVectorStore):
         # A plain TextNode (id, text, metadata, embedding) needs no bookkeeping: it is rebuilt from the row itself,
         # as a row the LangChain adapter wrote is; its metadata is passed on as it is (the store copies it into the
         # row), not copied here as well.
-        plain = type(node) is TextNode and not set(payload) - {"class_name"}
-        if plain and node.ref_doc_id is None:
+        if type(node) is TextNode and not set(payload) - {"class_name"}:  # no relationships, so no ref_doc_id
             return node.node_id, text, node.metadata
+        payload["id_"] = node.node_id
+        payload["class_name"] = node.class_name()
         metadata: dict[str, Any] = dict(node.metadata)
-        if not plain:
-            payload["id_"] = node.node_id
-            payload["class_name"] = node.class_name()
-            metadata[NODE_CONTENT_KEY] = json.dumps(payload, ensure_ascii=False)
-            metadata[NODE_TYPE_KEY] = node.class_name()
+        metadata[NODE_CONTENT_KEY] = json.dumps(payload, ensure_ascii=False)
+        metadata[NODE_TYPE_KEY] = node.class_name()
         if node.ref_doc_id is not None:
             metadata[REF_DOC_ID_KEY] = node.ref_doc_id
         return node.node_id, text, metadata
