@@ -16,7 +16,7 @@ Reaching that object needs the server manager's registry of running engines, whi
 publish; `engine_collection` therefore checks every assumption and answers None (use pymilvus) when one
 fails. ``tests/integration/test_embedded_engine.py`` asserts the fast route is taken with the milvus-lite we pin, so a
 release that changes the registry fails a test instead of silently slowing down.
-``MILVUS_INTEGRATIONS_LITE_DIRECT=0`` turns the route off.
+``MILVUS_INTEGRATIONS_LITE_DIRECT=0`` turns both routes (writes and searches) off.
 """
 
 from __future__ import annotations
