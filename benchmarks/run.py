@@ -2,12 +2,14 @@
 engine's ceiling, no pymilvus), on the same data, in one run.
 
     python benchmarks/run.py --n 5000            # peers included (their venvs are made under .bench/ once)
-    python benchmarks/run.py --n 50000 --skip-peers
+    python benchmarks/run.py --n 50000 --skip-peers --repeat 1
 
-Each contender runs in its own process (the peers in their own venvs: their pymilvus pins conflict). Prints
-ingest docs/s, search p50/p95 with and without a metadata filter, recall@10 against exact search, peak RSS, the
-import time of milvus_integrations, and ratios against each peer, raw pymilvus and the engine. Writes
-.bench/results-N.json.
+Each contender runs in its own process (the peers in their own venvs: their pymilvus pins conflict), `--repeat`
+times, the contenders taking turns (A B C ... A B C ...) so that a slow spell of the machine hits every contender
+alike. Each figure is the median over the trials (recall: the lowest, peak RSS: the highest). Prints ingest docs/s,
+search p50/p95 with and without a metadata filter, recall@10 against exact search, peak RSS, the import time of
+milvus_integrations, the spread of the ingest trials, and ratios of the medians against each peer, raw pymilvus
+and the engine. Writes .bench/results-N.json (every trial's figures included).
 """
 
 from __future__ import annotations
@@ -97,6 +99,37 @@ def run_contender(name: str, data: Path) -> dict[str, Any]:
     return result
 
 
+def figures(r: dict[str, Any], n: int, truth: list[set[str]], truth_filtered: list[set[str]]) -> dict[str, Any]:
+    """One trial's figures from a contender's raw output."""
+    return {
+        "ingest_docs_s": n / r["ingest_s"],
+        "first_query_ms": r["first_query_ms"],
+        "p50_ms": float(np.percentile(r["search_ms"], 50)),
+        "p95_ms": float(np.percentile(r["search_ms"], 95)),
+        "p50_filtered_ms": float(np.percentile(r["search_filtered_ms"], 50)),
+        "p95_filtered_ms": float(np.percentile(r["search_filtered_ms"], 95)),
+        "p50_settled_ms": float(np.percentile(r["search_settled_ms"], 50)),
+        "recall@10": recall(r["ids"], truth),
+        "recall@10_filtered": recall(r["ids_filtered"], truth_filtered),
+        "peak_rss_mb": r["peak_rss_mb"],
+    }
+
+
+def summarize(trials: list[dict[str, Any]]) -> dict[str, Any]:
+    """Medians over the trials; recall is the lowest trial's, peak RSS the highest's."""
+    summary: dict[str, Any] = {}
+    for key in trials[0]:
+        values = [t[key] for t in trials]
+        if key.startswith("recall"):
+            summary[key] = min(values)
+        elif key == "peak_rss_mb":
+            summary[key] = max(values)
+        else:
+            summary[key] = float(np.median(values))
+    summary["trials"] = trials
+    return summary
+
+
 def recall(found: list[list[str]], truth: list[set[str]]) -> float:
     return float(np.mean([len(set(f) & t) / len(t) for f, t in zip(found, truth, strict=True)]))
 
@@ -118,34 +151,32 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=5000)
     ap.add_argument("--skip-peers", action="store_true")
     ap.add_argument("--only", nargs="*", help="run only these contenders")
+    ap.add_argument("--repeat", type=int, default=3, help="trials per contender, taken in turns (default 3)")
     args = ap.parse_args()
+    if args.repeat < 1:
+        ap.error("--repeat must be at least 1")
     data = make_data(args.n)
     truth, truth_filtered = exact(data)
     names = args.only or [n for n in ORDER if not (args.skip_peers and n in PEERS)]
-    rows: dict[str, dict[str, Any]] = {}
-    for name in names:
-        print(f"running {name} ...", file=sys.stderr, flush=True)
-        r = run_contender(name, data)
-        if "error" in r:
-            rows[name] = r
-            continue
-        rows[name] = {
-            "ingest_docs_s": args.n / r["ingest_s"],
-            "first_query_ms": r["first_query_ms"],
-            "p50_ms": float(np.percentile(r["search_ms"], 50)),
-            "p95_ms": float(np.percentile(r["search_ms"], 95)),
-            "p50_filtered_ms": float(np.percentile(r["search_filtered_ms"], 50)),
-            "p50_settled_ms": float(np.percentile(r["search_settled_ms"], 50)) if r["search_settled_ms"] else None,
-            "p95_filtered_ms": float(np.percentile(r["search_filtered_ms"], 95)),
-            "recall@10": recall(r["ids"], truth),
-            "recall@10_filtered": recall(r["ids_filtered"], truth_filtered),
-            "peak_rss_mb": r["peak_rss_mb"],
-        }
+    trials: dict[str, list[dict[str, Any]]] = {name: [] for name in names}
+    errors: dict[str, dict[str, Any]] = {}
+    for trial in range(args.repeat):
+        for name in names:
+            if name in errors:
+                continue
+            print(f"trial {trial + 1}/{args.repeat}: {name} ...", file=sys.stderr, flush=True)
+            r = run_contender(name, data)
+            if "error" in r:
+                errors[name] = r
+            else:
+                trials[name].append(figures(r, args.n, truth, truth_filtered))
+    rows = {name: errors.get(name) or summarize(trials[name]) for name in names}
     seconds, leaked = import_time()
     report = {
         "date": time.strftime("%Y-%m-%d"),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
         "n": args.n,
+        "repeat": args.repeat,
         "import_milvus_integrations_s": seconds,
         "import_pulls_frameworks": leaked,
         "results": rows,
@@ -156,7 +187,10 @@ def main() -> None:
 
 def print_table(report: dict[str, Any]) -> None:
     rows = report["results"]
-    print(f"\n{report['n']} docs x 384 d, 100 queries, top-10; {report['machine']}; {report['date']}")
+    print(
+        f"\n{report['n']} docs x 384 d, 100 queries, top-10; {report['machine']}; {report['date']}; "
+        f"median of {report['repeat']} trial(s) each"
+    )
     cols = [("ingest/s", 10), ("1st q ms", 9), ("p50 ms", 9), ("p95 ms", 9), ("p50 flt", 9), ("p95 flt", 9)]
     cols += [("recall", 8), ("rec flt", 8), ("RSS MB", 8), ("p50 5s", 8)]
     print(f"{'contender':<22}" + "".join(f"{c:>{w}}" for c, w in cols))
@@ -167,8 +201,12 @@ def print_table(report: dict[str, Any]) -> None:
         print(
             f"{name:<22}{r['ingest_docs_s']:>10.0f}{r['first_query_ms']:>9.0f}{r['p50_ms']:>9.1f}{r['p95_ms']:>9.1f}{r['p50_filtered_ms']:>9.1f}"
             f"{r['p95_filtered_ms']:>9.1f}{r['recall@10']:>8.3f}{r['recall@10_filtered']:>8.3f}{r['peak_rss_mb']:>8.0f}"
-            f"{r['p50_settled_ms'] or float('nan'):>8.1f}"
+            f"{r['p50_settled_ms']:>8.1f}"
         )
+    print("\ningest docs/s of each trial:")
+    for name, r in rows.items():
+        if "error" not in r:
+            print(f"  {name:<22}" + ", ".join(f"{t['ingest_docs_s']:.0f}" for t in r["trials"]))
     print(
         f"\nimport milvus_integrations: {report['import_milvus_integrations_s'] * 1000:.0f} ms; "
         f"pulls in langchain/llama_index: {report['import_pulls_frameworks']}"
@@ -181,10 +219,11 @@ def print_table(report: dict[str, Any]) -> None:
             ingest = a["ingest_docs_s"] / b["ingest_docs_s"]
             plain = b["p50_ms"] / a["p50_ms"]
             filtered = b["p50_filtered_ms"] / a["p50_filtered_ms"]
-            line = f"{o} vs {other}: ingest x{ingest:.2f}, search x{plain:.1f} faster, filtered x{filtered:.1f} faster"
-            if a.get("p50_settled_ms") and b.get("p50_settled_ms"):
-                line += f", settled x{b['p50_settled_ms'] / a['p50_settled_ms']:.1f} faster"
-            print(line)
+            settled = b["p50_settled_ms"] / a["p50_settled_ms"]
+            print(
+                f"{o} vs {other}: ingest x{ingest:.2f}, search x{plain:.1f} faster, filtered x{filtered:.1f} faster, "
+                f"settled x{settled:.1f} faster"
+            )
 
 
 if __name__ == "__main__":

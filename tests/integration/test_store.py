@@ -112,6 +112,7 @@ def test_query_returns_every_match_beyond_one_page(lite_uri: str) -> None:
         (["a", "b"], ["x", "y"], [[0.1] * DIM, [0.1] * (DIM - 1)], [{}, {}], 1, "vector"),
         (["a", "b"], ["x", "y"], [[0.1] * DIM, [float("nan")] * DIM], [{}, {}], 1, "vector"),
         (["a", "b"], ["x", "y"], [[0.1] * DIM, [float("inf")] * DIM], [{}, {}], 1, "vector"),
+        (["a", "b"], ["x", "y"], [[0.1] * DIM, [0.1] * (DIM - 1) + [1e308]], [{}, {}], 1, "vector"),  # > float32
         (["a", "a"], ["x", "y"], [[0.1] * DIM, [0.2] * DIM], [{}, {}], 1, "id"),
         (["a", ""], ["x", "y"], [[0.1] * DIM, [0.2] * DIM], [{}, {}], 1, "id"),
         (["a", "b"], ["x", 3], [[0.1] * DIM, [0.2] * DIM], [{}, {}], 1, "text"),
