@@ -12,6 +12,7 @@ import gc
 import itertools
 import json
 import math
+import operator
 import re
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -939,8 +940,9 @@ def _plain_float_lists(vectors: Sequence[Vector] | npt.NDArray[np.floating]) -> 
     carry them as they are, instead of new lists from the validated float32 matrix (~15 us per 384-d row)."""
     if not isinstance(vectors, list) or not all(type(v) is list for v in vectors):
         return None
-    if set(map(type, itertools.chain.from_iterable(vectors))) != {float}:
-        return None
+    total = sum(map(len, vectors))
+    if not total or operator.countOf(map(type, itertools.chain.from_iterable(vectors)), float) != total:
+        return None  # (countOf of exact types: ~25% quicker than collecting them in a set)
     return vectors  # type: ignore[return-value]
 
 

@@ -106,6 +106,16 @@ def test_query_returns_every_match_beyond_one_page(lite_uri: str) -> None:
     assert len(s.query(limit=7)) == 7
 
 
+def test_vectors_as_lists_of_other_numbers_are_stored_as_floats(store: Store) -> None:
+    """Only lists of exact Python floats go to the engine as given; ints, numpy scalars (which Milvus Lite refuses
+    in a row) and float subclasses go through the validated float32 matrix."""
+    mixed = [[np.float32(0.5)] * DIM, [1] * DIM, [0.25] * (DIM - 1) + [np.float64(1.0)]]
+    store.add(["m0", "m1", "m2"], ["a", "b", "c"], mixed, [{}, {}, {}])  # type: ignore[arg-type]
+    got = {r.id: r.vector for r in store.get(["m0", "m1", "m2"], with_vectors=True)}
+    assert got == {"m0": [0.5] * DIM, "m1": [1.0] * DIM, "m2": [0.25] * (DIM - 1) + [1.0]}
+    assert all(type(x) is float for vector in got.values() for x in vector or [])
+
+
 @pytest.mark.parametrize(
     ("ids", "texts", "vecs", "metas", "row", "key"),
     [
