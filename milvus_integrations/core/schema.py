@@ -107,6 +107,9 @@ def vector_candidates(rows: Sequence[Mapping[str, Any]]) -> list[str]:
     return names
 
 
+FLOAT32_MAX = 3.4028234663852886e38  # FLOAT_VECTOR stores float32: a larger value would be stored as infinity
+
+
 def _vector_dim(row: int, key: str, value: object, binary: bool) -> int:
     if binary:
         if not isinstance(value, bytes) or not value:
@@ -116,8 +119,10 @@ def _vector_dim(row: int, key: str, value: object, binary: bool) -> int:
         value = value.tolist()
     if not isinstance(value, list | tuple) or not value or not all(_is_number(x) for x in value):
         raise SchemaError(f"row {row}: {key!r} must be a non-empty list of numbers (the vector)", row=row, key=key)
-    if not all(math.isfinite(float(x)) for x in value):
-        raise SchemaError(f"row {row}: vector {key!r} contains NaN or infinity", row=row, key=key)
+    if not all(abs(float(x)) <= FLOAT32_MAX for x in value):  # False for NaN too
+        raise SchemaError(
+            f"row {row}: vector {key!r} contains NaN, infinity or a value beyond float32's range", row=row, key=key
+        )
     return len(value)
 
 

@@ -295,7 +295,8 @@ class Store:
         self, vectors: Sequence[Vector] | npt.NDArray[np.floating], expected: int | None
     ) -> npt.NDArray[np.float32]:
         if isinstance(vectors, np.ndarray) and vectors.ndim == 2:
-            arr = vectors.astype(np.float32, copy=False)
+            with np.errstate(over="ignore"):  # as below
+                arr = vectors.astype(np.float32, copy=False)
         else:
             lengths = []
             for i, v in enumerate(vectors):
@@ -315,7 +316,8 @@ class Store:
                     key="vector",
                 )
             try:
-                arr = np.asarray(vectors, dtype=np.float32)
+                with np.errstate(over="ignore"):  # a value beyond float32 becomes inf: refused below, by row
+                    arr = np.asarray(vectors, dtype=np.float32)
             except (TypeError, ValueError) as exc:
                 raise SchemaError(f"vectors must be lists of numbers: {exc}", key="vector") from None
             if arr.ndim != 2:
@@ -331,7 +333,9 @@ class Store:
         finite = np.isfinite(arr).all(axis=1)
         if not finite.all():
             bad = int(np.argmin(finite))
-            raise SchemaError(f"row {bad}: vector contains NaN or infinity", row=bad, key="vector")
+            raise SchemaError(
+                f"row {bad}: vector contains NaN, infinity or a value beyond float32's range", row=bad, key="vector"
+            )
         return arr
 
     @staticmethod

@@ -106,6 +106,15 @@ def test_query_returns_every_match_beyond_one_page(lite_uri: str) -> None:
     assert len(s.query(limit=7)) == 7
 
 
+@pytest.mark.filterwarnings("error")
+def test_a_value_beyond_float32_is_refused_by_row_without_a_numpy_warning(store: Store) -> None:
+    for vecs in ([[0.1] * DIM, [1e308] * DIM], np.array([[0.1] * DIM, [-1e300] * DIM])):
+        with pytest.raises(SchemaError, match="row 1: vector contains NaN, infinity or a value beyond float32") as info:
+            store.add(["a", "b"], ["x", "y"], vecs, [{}, {}])
+        assert info.value.row == 1 and info.value.key == "vector"
+    assert store.get(["a", "b"]) == []
+
+
 def test_vectors_as_lists_of_other_numbers_are_stored_as_floats(store: Store) -> None:
     """Only lists of exact Python floats go to the engine as given; ints, numpy scalars (which Milvus Lite refuses
     in a row) and float subclasses go through the validated float32 matrix."""
