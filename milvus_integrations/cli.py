@@ -54,9 +54,13 @@ def read_pages(path: Path) -> list[tuple[str, dict[str, Any]]]:
     suffix = path.suffix.lower()
     if suffix == ".pdf":
         from pypdf import PdfReader
+        from pypdf.errors import PyPdfError
 
-        reader = PdfReader(str(path))
-        return [(page.extract_text() or "", {"page": i + 1}) for i, page in enumerate(reader.pages)]
+        try:
+            reader = PdfReader(str(path))
+            return [(page.extract_text() or "", {"page": i + 1}) for i, page in enumerate(reader.pages)]
+        except PyPdfError as exc:
+            raise UserError(f"cannot read {path} as a PDF: {exc}") from None
     text = path.read_text(encoding="utf-8", errors="replace")
     if suffix in (".html", ".htm"):
         from bs4 import BeautifulSoup
@@ -92,30 +96,48 @@ def open_store(args: argparse.Namespace, *, full_text: bool, need_embedding: boo
     return MilvusVectorStore(embedding, uri=args.uri, collection_name=args.collection, retrieval_mode=mode)
 
 
+def store_chunks(store: MilvusVectorStore, chunks: Sequence[tuple[str, str, dict[str, Any]]]) -> int:
+    if chunks:
+        store.add_texts([c[1] for c in chunks], [c[2] for c in chunks], ids=[c[0] for c in chunks])
+    return len(chunks)
+
+
 def add_chunks(store: MilvusVectorStore, chunks: list[tuple[str, str, dict[str, Any]]], batch: int, bar: Any) -> None:
     for start in range(0, len(chunks), batch):
-        part = chunks[start : start + batch]
-        store.add_texts([c[1] for c in part], [c[2] for c in part], ids=[c[0] for c in part])
-        bar.update(len(part))
+        bar.update(store_chunks(store, chunks[start : start + batch]))
 
 
 # -- commands --------------------------------------------------------------------------------------------------
 def cmd_ingest(args: argparse.Namespace) -> int:
+    """Files are read, chunked, embedded and stored a batch at a time: memory holds one batch, not the corpus.
+    Chunk ids are stable, so after a failure part-way, running the same command again completes the collection."""
     from tqdm.auto import tqdm
 
     files = list(iter_files(args.paths))
     if not files:
         raise UserError("no .txt, .md, .html or .pdf files found")
     started = time.perf_counter()
-    chunks: list[tuple[str, str, dict[str, Any]]] = []
-    for path in tqdm(files, desc="reading", unit="file", disable=args.quiet):
-        chunks.extend(chunk(read_pages(path), str(path), args.chunk_size, args.chunk_overlap))
     store = open_store(args, full_text=args.full_text)
-    with tqdm(total=len(chunks), desc="embedding + storing", unit="chunk", disable=args.quiet) as bar:
-        add_chunks(store, chunks, args.batch_size, bar)
+    pending: list[tuple[str, str, dict[str, Any]]] = []
+    stored = 0
+    with tqdm(files, desc="reading, embedding, storing", unit="file", disable=args.quiet) as bar:
+        for path in bar:
+            try:
+                pages = read_pages(path)
+            except (UserError, OSError) as exc:
+                if stored:
+                    raise UserError(f"{exc} ({stored} chunks of the files before it are stored)") from None
+                raise
+            pending.extend(chunk(pages, str(path), args.chunk_size, args.chunk_overlap))
+            whole = len(pending) - len(pending) % args.batch_size
+            for start in range(0, whole, args.batch_size):
+                stored += store_chunks(store, pending[start : start + args.batch_size])
+                bar.set_postfix(chunks=stored)
+            del pending[:whole]
+        stored += store_chunks(store, pending)
     store.store.flush()
     seconds = time.perf_counter() - started
-    print(f"ingested {len(files)} files, {len(chunks)} chunks in {seconds:.1f}s into {args.collection!r} at {args.uri}")
+    print(f"ingested {len(files)} files, {stored} chunks in {seconds:.1f}s into {args.collection!r} at {args.uri}")
     return 0
 
 
@@ -212,6 +234,16 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 # -- entry point -------------------------------------------------------------------------------------------------
+def positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be positive, got {value}")
+    return value
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="milvus-integrations", description=__doc__.splitlines()[0] if __doc__ else None)
     sub = p.add_subparsers(dest="command", required=True)
@@ -225,9 +257,9 @@ def parser() -> argparse.ArgumentParser:
     ingest = sub.add_parser("ingest", help="read, split, embed and store files")
     ingest.add_argument("paths", nargs="+")
     common(ingest)
-    ingest.add_argument("--chunk-size", type=int, default=1000)
+    ingest.add_argument("--chunk-size", type=positive_int, default=1000)
     ingest.add_argument("--chunk-overlap", type=int, default=100)
-    ingest.add_argument("--batch-size", type=int, default=64)
+    ingest.add_argument("--batch-size", type=positive_int, default=64, help="chunks embedded and stored at a time")
     ingest.add_argument("--full-text", action="store_true", help="also index BM25 for full-text/hybrid search")
     ingest.add_argument("--quiet", action="store_true")
     ingest.set_defaults(run=cmd_ingest)

@@ -22,6 +22,7 @@ from milvus_integrations.core.errors import ConfigError
 
 DEFAULT_LITE_URI = "./milvus_integrations.db"
 _SCHEMES = ("http", "https", "tcp", "grpc", "unix")
+_NO_KEEPALIVE_MS = 2**31 - 1  # gRPC's largest keepalive interval: no pings
 
 
 def is_lite_uri(uri: str) -> bool:
@@ -123,6 +124,10 @@ class ConnectionConfig:
             kwargs["timeout"] = self.timeout
         if self.is_lite:
             leave_a_core_for_queries()  # before pymilvus starts the embedded engine, which loads faiss
+            # pymilvus pings its channel every 10 s, even idle; the embedded engine's loopback gRPC server takes
+            # that for abuse and, after ~80 s idle, sends GOAWAY "too_many_pings", which gRPC logs to stderr as an
+            # error (the next call reconnects). A peer in this very process needs no liveness probe.
+            kwargs["grpc_options"] = {"grpc.keepalive_time_ms": _NO_KEEPALIVE_MS}
         try:
             client = _PyMilvusClient(**kwargs)
         except Exception as exc:  # pymilvus raises several types; re-raise without secrets

@@ -57,7 +57,8 @@ def leave_a_core_for_queries() -> None:
 
     Lite builds the index of a freshly sealed segment in a background thread, and faiss' OpenMP pool on every core
     starves the queries that run meanwhile. Measured on 2 cores, 5k x 384-d, the 100 queries right after a bulk
-    add: p50 12.5-17.4 ms with 2 threads, 7.0-8.0 ms with 1 (and the index was ready sooner). OpenMP reads its
+    add: p50 12.5-17.4 ms with 2 threads, 7.0-8.0 ms with 1. The price is build time: at 50k the index was ready
+    18 s after the add with 1 thread against 9.8 s with 2, and Lite's close waits for it (README). OpenMP reads its
     thread count once, when its library loads (a later `omp_set_num_threads` only binds the calling thread), so
     ``OMP_NUM_THREADS`` is set just while faiss is imported, then put back. Nothing happens when faiss is already
     loaded or ``OMP_NUM_THREADS`` is set; ``MILVUS_INTEGRATIONS_LITE_INDEX_THREADS`` picks the count (0: leave it).

@@ -438,13 +438,35 @@ class Store:
         metadatas: Sequence[Mapping[str, Any]] | None = None,
         *,
         batch_size: int | None = None,
+        checked: RowsChecked | None = None,
     ) -> list[str | int]:
         """Upsert records (an existing id is replaced). The whole batch is validated before anything is written.
 
-        `vectors` may be None only for a full-text-only store (full_text=True and no dense vectors).
+        `vectors` may be None only for a full-text-only store (full_text=True and no dense vectors). `checked`,
+        from `check_rows` on these very rows, skips their second validation while the layout stays the same.
         """
         with bulk_gc_pause(len(ids)):
-            return self._add(ids, texts, vectors, metadatas, batch_size=batch_size)
+            return self._add(ids, texts, vectors, metadatas, batch_size=batch_size, checked=checked)
+
+    def check_rows(
+        self, ids: Sequence[str | int], texts: Sequence[str | None], metadatas: Sequence[Mapping[str, Any]]
+    ) -> RowsChecked:
+        """Validate ids, texts and metadata (everything but the vectors) against the collection's layout, or the
+        one the first add would create, before any vector exists: an add that embeds its texts checks them first."""
+        if not len(ids) == len(texts) == len(metadatas):
+            raise SchemaError(f"ids, texts and metadatas differ in length ({len(ids)}, {len(texts)}, {len(metadatas)})")
+        layout = self.layout() or self._probe(self._last_dim or 1, dense=True)
+        self._check_rows(layout, ids, texts, metadatas)
+        return RowsChecked(_row_shape(layout))
+
+    def _probe(self, dim: int, *, dense: bool) -> Layout:
+        """The layout `_ensure_collection` creates for this store."""
+        return Layout(
+            dim=dim,
+            vector=VECTOR_FIELD if dense else None,
+            sparse=SPARSE_FIELD if self.options.full_text else None,
+            partition_key=self.options.partition_key_field,
+        )
 
     def _add(
         self,
@@ -454,6 +476,7 @@ class Store:
         metadatas: Sequence[Mapping[str, Any]] | None,
         *,
         batch_size: int | None,
+        checked: RowsChecked | None,
     ) -> list[str | int]:
         n = len(ids)
         metas: Sequence[Mapping[str, Any]] = metadatas if metadatas is not None else [{}] * n
@@ -475,17 +498,13 @@ class Store:
         if layout is None:
             # validate against the layout we are about to create, before creating anything
             dim = len(vector_rows[0]) if vector_rows is not None else 0
-            probe = Layout(
-                dim=dim,
-                vector=VECTOR_FIELD if dim else None,
-                sparse=SPARSE_FIELD if self.options.full_text else None,
-                partition_key=self.options.partition_key_field,
-            )
-            self._check_rows(probe, ids, texts, metas)
+            probe = self._probe(dim, dense=bool(dim))
+            if checked is None or checked.shape != _row_shape(probe):
+                self._check_rows(probe, ids, texts, metas)
             layout = self._ensure_collection(dim)
             if _row_shape(layout) != _row_shape(probe):
                 self._check_rows(layout, ids, texts, metas)
-        else:
+        elif checked is None or checked.shape != _row_shape(layout):
             self._check_rows(layout, ids, texts, metas)
         self._write(layout, ids, texts, vector_rows, metas, batch_size or self.options.insert_batch_size)
         return list(ids)
@@ -948,6 +967,14 @@ def _plain_float_lists(vectors: Sequence[Vector] | npt.NDArray[np.floating]) -> 
     if not total or operator.countOf(map(type, itertools.chain.from_iterable(vectors)), float) != total:
         return None  # (countOf of exact types: ~25% quicker than collecting them in a set)
     return vectors  # type: ignore[return-value]
+
+
+@dataclass(frozen=True)
+class RowsChecked:
+    """Proof from `Store.check_rows` that a batch's ids, texts and metadata passed validation against a layout of
+    this shape."""
+
+    shape: tuple[Any, ...]
 
 
 def _row_shape(layout: Layout) -> tuple[Any, ...]:

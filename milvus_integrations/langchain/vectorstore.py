@@ -15,6 +15,7 @@ from milvus_integrations.core.aio import run_sync
 from milvus_integrations.core.config import ConnectionConfig
 from milvus_integrations.core.errors import ConfigError
 from milvus_integrations.core.filters import Expr
+from milvus_integrations.core.ingest import EMBEDDING_WINDOW, WindowedAdd, check_window
 from milvus_integrations.core.layout import row_text, user_metadata
 from milvus_integrations.core.mmr import mmr_select
 from milvus_integrations.core.store import Hit, Record, Store, StoreOptions, bulk_gc_pause
@@ -68,6 +69,7 @@ class MilvusVectorStore(VectorStore):
         flush_threshold: int | None = None,
         timeout: float | None = None,
         auto_id: bool = False,
+        embedding_window: int = EMBEDDING_WINDOW,
     ) -> None:
         if embedding is not None and embedding_function is not None:
             raise ConfigError("pass embedding or embedding_function (its langchain-milvus name), not both")
@@ -82,6 +84,8 @@ class MilvusVectorStore(VectorStore):
         self.hybrid_weights = hybrid_weights
         # langchain-milvus' auto_id let Milvus number rows; we always use string ids (uuid4 when none given).
         self.auto_id = auto_id
+        # an add of more texts than this embeds and writes them this many at a time (see core.ingest)
+        self.embedding_window = check_window(embedding_window)
         connection = ConnectionConfig.from_args(
             uri or (None if connection_args else DEFAULT_URI),
             token,
@@ -137,30 +141,31 @@ class MilvusVectorStore(VectorStore):
         return to_ir(filter)
 
     # -- writes: one implementation; sync and async differ only in how texts are embedded ----------------
-    def _write(
-        self,
-        texts: list[str],
-        metadatas: list[dict[str, Any]] | None,
-        ids: Sequence[str | None] | None,
-        vectors: list[list[float]] | None,
-        batch_size: int | None,
-    ) -> list[str]:
+    def _prepare(
+        self, texts: list[str], metadatas: list[dict[str, Any]] | None, ids: Sequence[str | None] | None
+    ) -> tuple[list[str], list[Mapping[str, Any]]]:
         if metadatas is not None and len(metadatas) != len(texts):
             raise ConfigError(f"got {len(metadatas)} metadatas for {len(texts)} texts")
         if ids is not None and len(ids) != len(texts):
             raise ConfigError(f"got {len(ids)} ids for {len(texts)} texts")
-        with bulk_gc_pause(len(texts)):  # from the first id made to the last row written (see the store's add)
+        with bulk_gc_pause(len(texts)):  # a large call makes many objects here (see the store's add)
             final_ids = [str(uuid.uuid4()) if i is None else str(i) for i in (ids or [None] * len(texts))]
             # the store copies each metadata dict into its row and never changes it: no copy here
-            metas = [{} if m is None else m for m in metadatas] if metadatas is not None else [{}] * len(texts)
-            self.store.add(final_ids, texts, vectors, metas, batch_size=batch_size)
-        return final_ids
+            metas: list[Mapping[str, Any]] = (
+                [{} if m is None else m for m in metadatas] if metadatas is not None else [{}] * len(texts)
+            )
+        return final_ids, metas
 
-    def _vectors_for(self, texts: list[str]) -> list[list[float]] | None:
-        return self._embedder.embed_documents(texts) if self._embedder is not None and texts else None
-
-    async def _avectors_for(self, texts: list[str]) -> list[list[float]] | None:
-        return await self._embedder.aembed_documents(texts) if self._embedder is not None and texts else None
+    def _windowed(
+        self,
+        texts: list[str],
+        metadatas: list[dict[str, Any]] | None,
+        ids: Sequence[str | None] | None,
+        batch_size: int | None,
+    ) -> WindowedAdd:
+        """The add of `texts`, checked whole before anything is embedded (see `core.ingest`)."""
+        final_ids, metas = self._prepare(texts, metadatas, ids)
+        return WindowedAdd(self.store, final_ids, texts, metas, window=self.embedding_window, batch_size=batch_size)
 
     def add_texts(
         self,
@@ -172,8 +177,11 @@ class MilvusVectorStore(VectorStore):
         **kwargs: Any,
     ) -> list[str]:
         _no_extra(kwargs, "add_texts")
-        items = list(texts)
-        return self._write(items, metadatas, ids, self._vectors_for(items), batch_size)
+        add = self._windowed(list(texts), metadatas, ids, batch_size)
+        for part in add.parts:
+            with add.step(part):
+                add.write(part, self._embed(add.texts[part]))
+        return list(map(str, add.ids))
 
     async def aadd_texts(
         self,
@@ -185,9 +193,18 @@ class MilvusVectorStore(VectorStore):
         **kwargs: Any,
     ) -> list[str]:
         _no_extra(kwargs, "aadd_texts")
-        items = list(texts)
-        vectors = await self._avectors_for(items)
-        return await run_sync(self._write, items, metadatas, ids, vectors, batch_size)
+        add = await run_sync(self._windowed, list(texts), metadatas, ids, batch_size)  # may ask the server
+        for part in add.parts:
+            with add.step(part):
+                vectors = await self._aembed(add.texts[part])
+                await run_sync(add.write, part, vectors)
+        return list(map(str, add.ids))
+
+    def _embed(self, texts: Sequence[str]) -> list[list[float]] | None:
+        return self._embedder.embed_documents(list(texts)) if self._embedder is not None else None
+
+    async def _aembed(self, texts: Sequence[str]) -> list[list[float]] | None:
+        return await self._embedder.aembed_documents(list(texts)) if self._embedder is not None else None
 
     def get_by_ids(self, ids: Sequence[str], /) -> list[Document]:
         return [self._document(r) for r in self.store.get(list(ids))]

@@ -93,3 +93,36 @@ def test_demo_answers_from_the_python_docs(tmp_path: Path) -> None:
     for answer in answers[1:]:
         top = answer.split("\n")[1]
         assert "compound" in top or "context-managers" in top
+
+
+def test_ingest_stores_batch_by_batch_and_a_rerun_completes(tmp_path: Path) -> None:
+    """Files are embedded and stored a batch at a time; a file that cannot be read stops the ingest with the chunks
+    before it stored (and says how many), and running the command again completes the collection."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.txt").write_text("\n\n".join(f"Paragraph {i} about cats and their long naps." for i in range(5)))
+    (docs / "b.txt").write_text("\n\n".join(f"Paragraph {i} about trucks on the road." for i in range(4)))
+    (docs / "c.pdf").write_bytes(b"this is not a pdf")
+    uri = str(tmp_path / "i.db")
+    argv = ["ingest", str(docs), "--uri", uri, "--collection", "docs", "--batch-size", "2", "--chunk-size", "60"]
+    first = run(*argv, "--chunk-overlap", "0", "--quiet")
+    assert first.returncode == 2
+    error = first.stderr.strip().splitlines()[-1]  # (the model's loading bar may come before it)
+    assert "Traceback" not in first.stderr
+    assert error.startswith(f"milvus-integrations: error: cannot read {docs / 'c.pdf'} as a PDF")
+    stored = int(error.split("(")[-1].split()[0])
+    assert stored == 8  # 9 chunks read, stored two at a time: the ninth was pending when c.pdf failed
+    assert f"docs: {stored} rows" in run("info", "--uri", uri).stdout
+    (docs / "c.pdf").unlink()
+    second = run(*argv, "--chunk-overlap", "0", "--quiet")
+    assert second.returncode == 0, second.stderr
+    assert "ingested 2 files, 9 chunks" in second.stdout
+    assert "docs: 9 rows" in run("info", "--uri", uri).stdout  # the chunks stored before were replaced
+
+
+@pytest.mark.parametrize("value", ["0", "-3", "x"])
+def test_ingest_batch_size_must_be_positive(tmp_path: Path, capsys: pytest.CaptureFixture[str], value: str) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["ingest", str(tmp_path), "--batch-size", value])
+    assert info.value.code == 2
+    assert "--batch-size" in capsys.readouterr().err

@@ -1,0 +1,104 @@
+"""Adds that embed their texts: checked as a whole first, then embedded and written one window at a time.
+
+Embedding a large call's texts all at once held every vector before the first row was written: 200,000 texts
+embedded to 384-d as Python float lists are ~2.5 GB, to 1536-d ~10 GB. Here the ids, texts and metadata of the
+whole call are validated before anything is embedded (bad input costs no embedding call and writes nothing), then
+each window of texts is embedded and written before the next is embedded, so memory holds one window's vectors.
+A call that fits one window is all-or-nothing as before. In a larger one, a failure after some windows were
+written (the embedding service gives up, or a window's vectors are malformed) raises `PartialWriteError` with the
+ids written and those not: the caller can resume with the latter instead of paying for the whole corpus again.
+
+The sync and async adapters drive the same object; only the call that embeds differs::
+
+    add = WindowedAdd(store, ids, texts, metadatas)
+    for part in add.parts:
+        with add.step(part):
+            add.write(part, embed(add.texts[part]))
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+from milvus_integrations.core.errors import ConfigError, PartialWriteError, SchemaError
+from milvus_integrations.core.store import Store
+
+EMBEDDING_WINDOW = 8192
+
+
+def check_window(window: int) -> int:
+    if not isinstance(window, int) or isinstance(window, bool) or window <= 0:
+        raise ConfigError(f"embedding_window must be a positive int, got {window!r}")
+    return window
+
+
+class WindowedAdd:
+    """One add of `ids`/`texts`/`metadatas` whose vectors are made window by window (see the module docstring)."""
+
+    def __init__(
+        self,
+        store: Store,
+        ids: Sequence[str | int],
+        texts: Sequence[str],
+        metadatas: Sequence[Mapping[str, Any]],
+        *,
+        window: int = EMBEDDING_WINDOW,
+        batch_size: int | None = None,
+    ) -> None:
+        self.store = store
+        self.ids = ids
+        self.texts = texts
+        self.metadatas = metadatas
+        self.batch_size = batch_size
+        self._checked = store.check_rows(ids, texts, metadatas)
+        n = len(ids)
+        self.parts = [slice(start, min(start + window, n)) for start in range(0, n, check_window(window))]
+        self.written: list[str | int] = []
+
+    def write(self, part: slice, vectors: Any) -> None:
+        """Write the rows of `part` with their `vectors` (validated by the store, which also checks the count)."""
+        self.store.add(
+            self.ids[part],
+            self.texts[part],
+            vectors,
+            self.metadatas[part],
+            batch_size=self.batch_size,
+            checked=self._checked,
+        )
+        self.written.extend(self.ids[part])
+
+    @contextlib.contextmanager
+    def step(self, part: slice) -> Iterator[None]:
+        """Around embedding and writing `part`. Before anything was written, an error passes through unchanged;
+        after, it becomes a `PartialWriteError` over the whole call (row numbers counted from the call's start)."""
+        try:
+            yield
+        except PartialWriteError as exc:  # this window's own write stopped part-way
+            written = self.written + exc.written_ids
+            raise PartialWriteError(
+                f"{len(written)} of {len(self.ids)} rows were written before the add stopped: {exc}",
+                written_ids=written,
+                failed_ids=[*exc.failed_ids, *self.ids[part.stop :]],
+            ) from exc
+        except Exception as exc:
+            if not self.written:
+                raise
+            raise PartialWriteError(
+                f"{len(self.written)} of {len(self.ids)} rows were written before the add stopped at row "
+                f"{part.start}: {_from_call_start(exc, part.start)}",
+                written_ids=list(self.written),
+                failed_ids=list(self.ids[part.start :]),
+            ) from exc
+
+
+def _from_call_start(exc: Exception, offset: int) -> str:
+    """`exc`'s message with a window-relative "row N:" prefix renumbered from the call's first row."""
+    message = f"{type(exc).__name__}: {exc}"
+    if isinstance(exc, SchemaError) and exc.row is not None:
+        prefix = f"row {exc.row}:"
+        text = str(exc)
+        if text.startswith(prefix):
+            message = f"{type(exc).__name__}: row {exc.row + offset}:{text[len(prefix) :]}"
+    return message
