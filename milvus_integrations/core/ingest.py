@@ -35,7 +35,8 @@ def check_window(window: int) -> int:
 
 
 class WindowedAdd:
-    """One add of `ids`/`texts`/`metadatas` whose vectors are made window by window (see the module docstring)."""
+    """One add of `ids`/`texts`/`metadatas` whose vectors are made window by window (see the module docstring);
+    `dense=False` for a store that keeps no dense vectors (each window is written with None)."""
 
     def __init__(
         self,
@@ -44,6 +45,7 @@ class WindowedAdd:
         texts: Sequence[str],
         metadatas: Sequence[Mapping[str, Any]],
         *,
+        dense: bool = True,
         window: int = EMBEDDING_WINDOW,
         batch_size: int | None = None,
     ) -> None:
@@ -52,7 +54,7 @@ class WindowedAdd:
         self.texts = texts
         self.metadatas = metadatas
         self.batch_size = batch_size
-        self._checked = store.check_rows(ids, texts, metadatas)
+        self._checked = store.check_rows(ids, texts, metadatas, dense=dense)  # dense: vectors will come
         n = len(ids)
         self.parts = [slice(start, min(start + window, n)) for start in range(0, n, check_window(window))]
         self.written: list[str | int] = []

@@ -449,13 +449,19 @@ class Store:
             return self._add(ids, texts, vectors, metadatas, batch_size=batch_size, checked=checked)
 
     def check_rows(
-        self, ids: Sequence[str | int], texts: Sequence[str | None], metadatas: Sequence[Mapping[str, Any]]
+        self,
+        ids: Sequence[str | int],
+        texts: Sequence[str | None],
+        metadatas: Sequence[Mapping[str, Any]],
+        *,
+        dense: bool,
     ) -> RowsChecked:
         """Validate ids, texts and metadata (everything but the vectors) against the collection's layout, or the
-        one the first add would create, before any vector exists: an add that embeds its texts checks them first."""
+        one the first add would create (`dense`: with vectors), before any vector exists: an add that embeds its
+        texts checks them first."""
         if not len(ids) == len(texts) == len(metadatas):
             raise SchemaError(f"ids, texts and metadatas differ in length ({len(ids)}, {len(texts)}, {len(metadatas)})")
-        layout = self.layout() or self._probe(self._last_dim or 1, dense=True)
+        layout = self.layout() or self._probe(self._last_dim or 1, dense=dense)
         self._check_rows(layout, ids, texts, metadatas)
         return RowsChecked(_row_shape(layout))
 

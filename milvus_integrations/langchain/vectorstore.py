@@ -165,7 +165,15 @@ class MilvusVectorStore(VectorStore):
     ) -> WindowedAdd:
         """The add of `texts`, checked whole before anything is embedded (see `core.ingest`)."""
         final_ids, metas = self._prepare(texts, metadatas, ids)
-        return WindowedAdd(self.store, final_ids, texts, metas, window=self.embedding_window, batch_size=batch_size)
+        return WindowedAdd(
+            self.store,
+            final_ids,
+            texts,
+            metas,
+            dense=self._embedder is not None,
+            window=self.embedding_window,
+            batch_size=batch_size,
+        )
 
     def add_texts(
         self,

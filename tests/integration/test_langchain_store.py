@@ -188,8 +188,12 @@ def test_hybrid_finds_a_rare_token_dense_misses(tmp_path: Path) -> None:
 
 def test_full_text_mode_needs_no_embedding(tmp_path: Path) -> None:
     s = MilvusVectorStore(uri=str(tmp_path / "ft.db"), collection_name="ft", retrieval_mode=RetrievalMode.FULL_TEXT)
-    s.add_texts(["the quick brown fox", "lazy dogs sleep"], metadatas=[{"n": 1}, {"n": 2}], ids=["f", "l"])
+    # no dense vectors here, so "vector" is an ordinary metadata key (it names the vector field of dense stores)
+    s.add_texts(
+        ["the quick brown fox", "lazy dogs sleep"], metadatas=[{"n": 1}, {"n": 2, "vector": "v"}], ids=["f", "l"]
+    )
     assert ids(s.similarity_search("fox", k=1)) == ["f"]
+    assert s.get_by_ids(["l"])[0].metadata == {"n": 2, "vector": "v"}
     assert s.similarity_search("fox", k=2, filter={"n": 2}) == []
     with pytest.raises(ConfigError, match="no embedding"):
         s.max_marginal_relevance_search("fox")
