@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 import sys
 import tempfile
 import time
@@ -116,6 +117,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     files = list(iter_files(args.paths))
     if not files:
         raise UserError("no .txt, .md, .html or .pdf files found")
+    if args.quiet:  # the local model's loading bars too (read when transformers loads, after this)
+        os.environ["HF_HUB_DISABLE_PROGRESS_BARS"] = "1"
     started = time.perf_counter()
     store = open_store(args, full_text=args.full_text)
     pending: list[tuple[str, str, dict[str, Any]]] = []
