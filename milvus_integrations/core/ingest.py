@@ -3,25 +3,26 @@
 Embedding a large call's texts all at once held every vector before the first row was written: 200,000 texts
 embedded to 384-d as Python float lists are ~2.5 GB, to 1536-d ~10 GB. Here the ids, texts and metadata of the
 whole call are validated before anything is embedded (bad input costs no embedding call and writes nothing), then
-each window of texts is embedded and written before the next is embedded, so memory holds one window's vectors.
-A call that fits one window is all-or-nothing as before. In a larger one, a failure after some windows were
-written (the embedding service gives up, or a window's vectors are malformed) raises `PartialWriteError` with the
-ids written and those not: the caller can resume with the latter instead of paying for the whole corpus again.
+each window of texts is embedded and written before the next is embedded (see below for async), so memory holds
+one window's vectors. A call that fits one window is all-or-nothing as before. In a larger one, a failure after
+some windows were written (the embedding service gives up, or a window's vectors are malformed) raises
+`PartialWriteError` with the ids written and those not: the caller can resume with the latter instead of paying
+for the whole corpus again.
 
-The sync and async adapters drive the same object; only the call that embeds differs::
-
-    add = WindowedAdd(store, ids, texts, metadatas)
-    for part in add.parts:
-        with add.step(part):
-            add.write(part, embed(add.texts[part]))
+Adapters build one and call `run(embed)` or `await arun(aembed)`. The async form embeds the next window while the
+current one is written (the write runs in a worker thread, the embedding on the event loop): an embedding service's
+round trips overlap the engine's work, and memory holds at most two windows of vectors. The sync form does one
+thing at a time, in the caller's thread.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from typing import Any
 
+from milvus_integrations.core.aio import run_sync
 from milvus_integrations.core.errors import ConfigError, PartialWriteError, SchemaError
 from milvus_integrations.core.store import Store
 
@@ -58,6 +59,28 @@ class WindowedAdd:
         n = len(ids)
         self.parts = [slice(start, min(start + window, n)) for start in range(0, n, check_window(window))]
         self.written: list[str | int] = []
+
+    def run(self, embed: Callable[[Sequence[str]], Any]) -> None:
+        """Embed and write each window in turn."""
+        for part in self.parts:
+            with self.step(part):
+                self.write(part, embed(self.texts[part]))
+
+    async def arun(self, embed: Callable[[Sequence[str]], Awaitable[Any]]) -> None:
+        """Embed and write each window, embedding the next one while the current one is written."""
+        upcoming: asyncio.Future[Any] | None = None
+        try:
+            for i, part in enumerate(self.parts):
+                with self.step(part):
+                    vectors = await (upcoming if upcoming is not None else embed(self.texts[part]))
+                    following = self.parts[i + 1] if i + 1 < len(self.parts) else None
+                    upcoming = asyncio.ensure_future(embed(self.texts[following])) if following is not None else None
+                    await run_sync(self.write, part, vectors)
+        finally:
+            if upcoming is not None:  # the add stopped: drop the next window's embedding, quietly
+                if upcoming.done() and not upcoming.cancelled():
+                    upcoming.exception()
+                upcoming.cancel()
 
     def write(self, part: slice, vectors: Any) -> None:
         """Write the rows of `part` with their `vectors` (validated by the store, which also checks the count)."""

@@ -186,9 +186,7 @@ class MilvusVectorStore(VectorStore):
     ) -> list[str]:
         _no_extra(kwargs, "add_texts")
         add = self._windowed(list(texts), metadatas, ids, batch_size)
-        for part in add.parts:
-            with add.step(part):
-                add.write(part, self._embed(add.texts[part]))
+        add.run(self._embed)
         return list(map(str, add.ids))
 
     async def aadd_texts(
@@ -202,10 +200,7 @@ class MilvusVectorStore(VectorStore):
     ) -> list[str]:
         _no_extra(kwargs, "aadd_texts")
         add = await run_sync(self._windowed, list(texts), metadatas, ids, batch_size)  # may ask the server
-        for part in add.parts:
-            with add.step(part):
-                vectors = await self._aembed(add.texts[part])
-                await run_sync(add.write, part, vectors)
+        await add.arun(self._aembed)  # embeds the next window while writing this one
         return list(map(str, add.ids))
 
     def _embed(self, texts: Sequence[str]) -> list[list[float]] | None:

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from langchain_core.embeddings import Embeddings
 
+from milvus_integrations.core.config import ConnectionConfig
 from milvus_integrations.core.errors import ConfigError, PartialWriteError, SchemaError
 from milvus_integrations.langchain import MilvusVectorStore
 from tests.support.fake_embeddings import VOCAB, word_vector
@@ -72,7 +73,10 @@ def test_each_window_is_written_before_the_next_is_embedded(tmp_path: Path, how:
     embedding.store_rows = lambda: store.store.count() if store.store.layout() else 0
     assert add(store, how, ids=IDS) == IDS
     assert embedding.calls == [4, 4, 2]
-    assert embedding.rows_seen == [0, 4, 8]
+    if how == "sync":
+        assert embedding.rows_seen == [0, 4, 8]
+    else:  # the next window is embedded while this one is written: never more than two windows ahead
+        assert embedding.rows_seen[0] == 0 and embedding.rows_seen[2] >= 4
     assert stored_ids(store) == set(IDS)
     assert [d.id for d in store.similarity_search(f"{VOCAB[14]} {VOCAB[15]}", k=1)] == ["t7"]
 
@@ -152,3 +156,54 @@ def test_malformed_vector_in_the_first_window_writes_nothing(tmp_path: Path, how
 def test_embedding_window_must_be_a_positive_int(tmp_path: Path, window: object) -> None:
     with pytest.raises(ConfigError, match="embedding_window must be a positive int"):
         make(tmp_path, Recording(), window=window)  # type: ignore[arg-type]
+
+
+def test_async_add_embeds_the_next_window_while_the_current_one_is_written(tmp_path: Path) -> None:
+    """Deterministic: the first embedding call takes the Lite file's lock, so the first window's write (in a worker
+    thread) waits; only an add that embeds the next window meanwhile lets the second call release it. A sequential
+    add would wait for the timer (10 s) and the second call would then see the first window written."""
+    uri = str(tmp_path / "w.db")
+    lock = ConnectionConfig(uri).lite_lock()
+    seen: dict[str, int] = {}
+
+    class HoldsTheFile(Embeddings):
+        calls = 0
+
+        def embed_documents(self, texts: list[str]) -> list[list[float]]:
+            raise AssertionError("the async add embeds asynchronously")
+
+        def embed_query(self, text: str) -> list[float]:
+            return word_vector(text)
+
+        held = False
+
+        def release(self) -> None:
+            if self.held:
+                self.held = False
+                lock.release()
+
+        async def aembed_documents(self, texts: list[str]) -> list[list[float]]:
+            self.calls += 1
+            if self.calls == 1:
+                lock.acquire()  # in the event loop's thread
+                self.held = True
+                asyncio.get_running_loop().call_later(10, self.release)
+            elif self.calls == 2:
+                seen["rows"] = store.store.count()  # the lock is ours (reentrant) while held
+                self.release()
+            return [word_vector(t) for t in texts]
+
+    store = MilvusVectorStore(HoldsTheFile(), uri=uri, collection_name="w", embedding_window=4)
+    assert asyncio.run(store.aadd_texts(TEXTS, ids=IDS)) == IDS
+    assert seen == {"rows": 0}
+    assert stored_ids(store) == set(IDS)
+
+
+def test_async_add_drops_the_next_windows_embedding_when_a_write_fails(tmp_path: Path) -> None:
+    embedding = Recording()
+    embedding.nan_at = (2, 0)  # the second window cannot be written; the third is being embedded meanwhile
+    store = make(tmp_path, embedding)
+    with pytest.raises(PartialWriteError, match="stopped at row 4: SchemaError: row 4: vector contains NaN") as info:
+        asyncio.run(store.aadd_texts(TEXTS, ids=IDS))
+    assert info.value.written_ids == IDS[:4]
+    assert stored_ids(store) == set(IDS[:4])
