@@ -7,8 +7,10 @@ Heavy imports (LangChain, LlamaIndex, torch) happen inside the commands that nee
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import json
+import logging
 import os
 import sys
 import tempfile
@@ -17,7 +19,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from milvus_integrations.core.errors import MilvusIntegrationError
+from milvus_integrations.core.errors import MilvusIntegrationError, PartialWriteError
 
 if TYPE_CHECKING:
     from milvus_integrations.langchain import MilvusVectorStore
@@ -57,17 +59,43 @@ def read_pages(path: Path) -> list[tuple[str, dict[str, Any]]]:
         from pypdf import PdfReader
         from pypdf.errors import PyPdfError
 
-        try:
-            reader = PdfReader(str(path))
-            return [(page.extract_text() or "", {"page": i + 1}) for i, page in enumerate(reader.pages)]
-        except PyPdfError as exc:
-            raise UserError(f"cannot read {path} as a PDF: {exc}") from None
+        with _pypdf_warnings() as warned:
+            try:
+                reader = PdfReader(str(path))
+                pages = [(page.extract_text() or "", {"page": i + 1}) for i, page in enumerate(reader.pages)]
+            except PyPdfError as exc:
+                raise UserError(f"cannot read {path} as a PDF: {exc}") from None  # (its warnings said the same)
+        if warned:
+            more = f" (and {len(warned) - 1} more)" if len(warned) > 1 else ""
+            print(f"milvus-integrations: warning: {path}: {warned[0]}{more}", file=sys.stderr)
+        return pages
     text = path.read_text(encoding="utf-8", errors="replace")
     if suffix in (".html", ".htm"):
         from bs4 import BeautifulSoup
 
         text = BeautifulSoup(text, "html.parser").get_text("\n")
     return [(text, {})]
+
+
+@contextlib.contextmanager
+def _pypdf_warnings() -> Iterator[list[str]]:
+    """Collect what pypdf logs about a damaged file instead of letting it reach stderr line by line."""
+    logger = logging.getLogger("pypdf")
+    collected: list[str] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            collected.append(record.getMessage())
+
+    handler = Collect(logging.WARNING)
+    propagate = logger.propagate
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        yield collected
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = propagate
 
 
 def chunk(
@@ -103,6 +131,17 @@ def store_chunks(store: MilvusVectorStore, chunks: Sequence[tuple[str, str, dict
     return len(chunks)
 
 
+def store_batch(store: MilvusVectorStore, chunks: Sequence[tuple[str, str, dict[str, Any]]], stored: int) -> int:
+    """`store_chunks` for `ingest`: a failure says how many chunks are stored and that a rerun completes."""
+    try:
+        return store_chunks(store, chunks)
+    except (MilvusIntegrationError, OSError, ValueError) as exc:
+        stored += len(exc.written_ids) if isinstance(exc, PartialWriteError) else 0
+        raise UserError(
+            f"{exc} ({stored} chunks are stored; running the same command again completes the collection)"
+        ) from None
+
+
 def add_chunks(store: MilvusVectorStore, chunks: list[tuple[str, str, dict[str, Any]]], batch: int, bar: Any) -> None:
     for start in range(0, len(chunks), batch):
         bar.update(store_chunks(store, chunks[start : start + batch]))
@@ -134,10 +173,10 @@ def cmd_ingest(args: argparse.Namespace) -> int:
             pending.extend(chunk(pages, str(path), args.chunk_size, args.chunk_overlap))
             whole = len(pending) - len(pending) % args.batch_size
             for start in range(0, whole, args.batch_size):
-                stored += store_chunks(store, pending[start : start + args.batch_size])
+                stored += store_batch(store, pending[start : start + args.batch_size], stored)
                 bar.set_postfix(chunks=stored)
             del pending[:whole]
-        stored += store_chunks(store, pending)
+        stored += store_batch(store, pending, stored)
     store.store.flush()
     seconds = time.perf_counter() - started
     print(f"ingested {len(files)} files, {stored} chunks in {seconds:.1f}s into {args.collection!r} at {args.uri}")

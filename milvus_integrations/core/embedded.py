@@ -21,6 +21,7 @@ release that changes the registry fails a test instead of silently slowing down.
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 from typing import Any
@@ -28,6 +29,18 @@ from typing import Any
 from milvus_integrations.core.errors import ConfigError
 
 DEFAULT_DATABASE = "default"
+
+
+@functools.cache
+def refused_rows() -> tuple[type[BaseException], ...]:
+    """What the engine's `Collection.insert` raises for rows it refuses before writing them: its per-record check
+    (`SchemaValidationError`) and pyarrow's conversion of the records (`ArrowInvalid` is a ValueError,
+    `ArrowTypeError` a TypeError). Looked up on first use: importing milvus-lite is not cheap."""
+    try:
+        from milvus_lite.exceptions import SchemaValidationError
+    except ImportError:
+        return (TypeError, ValueError)
+    return (SchemaValidationError, TypeError, ValueError)
 
 
 def engine_collection(uri: str, db_name: str | None, collection: str) -> Any | None:

@@ -494,16 +494,16 @@ class Store:
         if n == 0:
             return []
         layout = self.layout()
-        vector_rows: list[list[float]] | npt.NDArray[np.float32] | None = None
+        checked_vectors: _CheckedVectors | None = None
         if vectors is not None:
             matrix = self._matrix(vectors, layout.dim if layout else self._last_dim)
-            plain = _plain_float_lists(vectors)
-            vector_rows = matrix if plain is None else plain  # the matrix becomes lists one write chunk at a time
+            lists = vectors if isinstance(vectors, list) and all(type(v) is list for v in vectors) else None
+            checked_vectors = _CheckedVectors(matrix, lists)
         elif not self.options.full_text or (layout is not None and layout.vector is not None):
             raise SchemaError("vectors are required: this store keeps dense vectors", key="vector")
         if layout is None:
             # validate against the layout we are about to create, before creating anything
-            dim = len(vector_rows[0]) if vector_rows is not None else 0
+            dim = checked_vectors.matrix.shape[1] if checked_vectors is not None else 0
             probe = self._probe(dim, dense=bool(dim))
             if checked is None or checked.shape != _row_shape(probe):
                 self._check_rows(probe, ids, texts, metas)
@@ -512,7 +512,7 @@ class Store:
                 self._check_rows(layout, ids, texts, metas)
         elif checked is None or checked.shape != _row_shape(layout):
             self._check_rows(layout, ids, texts, metas)
-        self._write(layout, ids, texts, vector_rows, metas, batch_size or self.options.insert_batch_size)
+        self._write(layout, ids, texts, checked_vectors, metas, batch_size or self.options.insert_batch_size)
         return list(ids)
 
     def _engine(self, layout: Layout) -> Any | None:
@@ -542,23 +542,36 @@ class Store:
         layout: Layout,
         ids: Sequence[str | int],
         texts: Sequence[str | None],
-        vectors: list[list[float]] | npt.NDArray[np.float32] | None,
+        vectors: _CheckedVectors | None,
         metadatas: Sequence[Mapping[str, Any]],
         batch_size: int,
     ) -> None:
         written: list[Any] = []
         engine_insert = self._engine_insert(layout)
+        # The caller's own lists go to the engine as they are when they hold exact Python floats (what embedding
+        # clients return) -- or, on the embedded engine, which checks every element's type itself, when that
+        # check accepts them; otherwise rows get lists made from the validated float32 matrix.
+        given = None if vectors is None else vectors.lists if engine_insert is not None else vectors.plain()
         for start in range(0, len(ids), batch_size):
             end = start + batch_size
-            vecs = None if vectors is None else vectors[start:end]
-            if isinstance(vecs, np.ndarray):
-                vecs = vecs.tolist()
+            vecs = None if vectors is None else given[start:end] if given is not None else vectors.rows(start, end)
             chunk = self._rows(layout, ids[start:end], texts[start:end], vecs, metadatas[start:end])
             try:
                 # Replace semantics on every engine: a server needs upsert (insert would keep duplicate keys);
                 # Milvus Lite's insert replaces the whole row, while its upsert merges old dynamic keys in.
                 if engine_insert is not None:
-                    engine_insert(chunk)
+                    try:
+                        engine_insert(chunk)
+                    except embedded.refused_rows():
+                        if vectors is None or given is None:
+                            raise
+                        # Lite refuses numbers that our float32 check took (numpy scalars, bools, huge ints)
+                        # before it writes the chunk (with a partition key, pyarrow may refuse a later bucket
+                        # after an earlier one: writing it again replaces those rows): give it Python floats.
+                        matrix_rows = vectors.rows(start, end)
+                        engine_insert(
+                            self._rows(layout, ids[start:end], texts[start:end], matrix_rows, metadatas[start:end])
+                        )
                 elif self.lite_engine:
                     self.client.insert(self.name, chunk)
                 else:
@@ -964,15 +977,28 @@ def bulk_gc_pause(rows: int) -> Iterator[None]:
         gc.enable()
 
 
-def _plain_float_lists(vectors: Sequence[Vector] | npt.NDArray[np.floating]) -> list[list[float]] | None:
-    """`vectors` itself when it is a list of lists of Python floats (what embedding clients return): then rows can
-    carry them as they are, instead of new lists from the validated float32 matrix (~15 us per 384-d row)."""
-    if not isinstance(vectors, list) or not all(type(v) is list for v in vectors):
-        return None
-    total = sum(map(len, vectors))
-    if not total or operator.countOf(map(type, itertools.chain.from_iterable(vectors)), float) != total:
-        return None  # (countOf of exact types: ~25% quicker than collecting them in a set)
-    return vectors  # type: ignore[return-value]
+@dataclass(frozen=True)
+class _CheckedVectors:
+    """A batch's vectors after `Store._matrix` accepted them: the float32 matrix, and the caller's own lists of
+    lists when it passed those (rows can carry them as they are instead of new lists made from the matrix, ~15 us
+    per 384-d row)."""
+
+    matrix: npt.NDArray[np.float32]
+    lists: list[list[Any]] | None
+
+    def plain(self) -> list[list[Any]] | None:
+        """The caller's lists when every element is an exact Python float, else None."""
+        lists = self.lists
+        if lists is None:
+            return None
+        total = sum(map(len, lists))
+        if not total or operator.countOf(map(type, itertools.chain.from_iterable(lists)), float) != total:
+            return None  # (countOf of exact types: ~25% quicker than collecting them in a set)
+        return lists
+
+    def rows(self, start: int, end: int) -> list[list[float]]:
+        rows: list[list[float]] = self.matrix[start:end].tolist()
+        return rows
 
 
 @dataclass(frozen=True)

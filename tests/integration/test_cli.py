@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from milvus_integrations.cli import main
+from tests.support.fake_openai import FakeOpenAIServer
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -107,8 +108,9 @@ def test_ingest_stores_batch_by_batch_and_a_rerun_completes(tmp_path: Path) -> N
     argv = ["ingest", str(docs), "--uri", uri, "--collection", "docs", "--batch-size", "2", "--chunk-size", "60"]
     first = run(*argv, "--chunk-overlap", "0", "--quiet")
     assert first.returncode == 2
-    error = first.stderr.strip().splitlines()[-1]  # (after pypdf's own warnings about the file)
-    assert "Traceback" not in first.stderr
+    lines = first.stderr.strip().splitlines()
+    assert len(lines) == 1, lines  # pypdf's own warnings about the file do not come before it
+    error = lines[0]
     assert "Loading weights" not in first.stderr  # --quiet silences the local model's loading bars too
     assert error.startswith(f"milvus-integrations: error: cannot read {docs / 'c.pdf'} as a PDF")
     stored = int(error.split("(")[-1].split()[0])
@@ -119,6 +121,70 @@ def test_ingest_stores_batch_by_batch_and_a_rerun_completes(tmp_path: Path) -> N
     assert second.returncode == 0, second.stderr
     assert "ingested 2 files, 9 chunks" in second.stdout
     assert "docs: 9 rows" in run("info", "--uri", uri).stdout  # the chunks stored before were replaced
+
+
+def test_ingest_says_how_many_chunks_are_stored_when_embedding_fails_part_way(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.txt").write_text("\n\n".join(f"Paragraph {i} about cats and their long naps." for i in range(5)))
+    uri = str(tmp_path / "e.db")
+    argv = ["ingest", str(docs), "--uri", uri, "--collection", "docs", "--embedding", "openai:text-embedding-3-small"]
+    argv += ["--batch-size", "2", "--chunk-size", "60", "--chunk-overlap", "0", "--quiet"]
+    with FakeOpenAIServer() as server:
+        monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+        monkeypatch.setenv("OPENAI_API_KEY", "sk-cli-secret")
+        server.failures = [None, None, 400]  # one embedding request per batch of two chunks: the third fails
+        assert main(argv) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and err[0].startswith("milvus-integrations: error: ")
+        assert "scripted failure 400" in err[0] and "sk-cli-secret" not in err[0]
+        assert err[0].endswith("(4 chunks are stored; running the same command again completes the collection)")
+        assert len(server.requests) == 3
+        assert main(["info", "--uri", uri]) == 0 and "docs: 4 rows" in capsys.readouterr().out
+        assert main(argv) == 0
+        assert "ingested 1 files, 5 chunks" in capsys.readouterr().out
+        assert main(["info", "--uri", uri]) == 0 and "docs: 5 rows" in capsys.readouterr().out
+
+
+def test_a_damaged_but_readable_pdf_is_ingested_with_one_warning_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "cats.pdf").write_bytes(_pdf_with_a_wrong_xref_offset("Cats sleep sixteen hours a day"))
+    uri = str(tmp_path / "p.db")
+    assert main(["ingest", str(docs), "--uri", uri, "--collection", "docs", "--quiet"]) == 0
+    captured = capsys.readouterr()
+    assert "ingested 1 files, 1 chunks" in captured.out
+    warning = captured.err.strip().splitlines()
+    assert len(warning) == 1 and warning[0].startswith(f"milvus-integrations: warning: {docs / 'cats.pdf'}: ")
+    assert main(["search", "how long do cats sleep", "--uri", uri, "--collection", "docs", "-k", "1"]) == 0
+    assert "sixteen hours" in capsys.readouterr().out
+
+
+def _pdf_with_a_wrong_xref_offset(text: str) -> bytes:
+    """A one-page PDF whose `startxref` points at the wrong place: pypdf warns and rebuilds the table."""
+    stream = f"BT /F1 24 Tf 72 700 Td ({text}) Tj ET".encode()
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R"
+        b" /Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n%s\nendstream" % (len(stream), stream),
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = b"%PDF-1.4\n"
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref + 7)
+    return out
 
 
 @pytest.mark.parametrize("value", ["0", "-3", "x"])

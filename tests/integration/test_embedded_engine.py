@@ -75,6 +75,46 @@ def test_engine_and_pymilvus_routes_store_the_same_rows(tmp_path: Path, monkeypa
     assert query is not None and fast.search(list(query), k=1)[0].record.id == "d5"
 
 
+def test_the_engine_gets_the_callers_lists_and_their_floats_when_it_refuses_them(
+    lite_uri: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The engine checks every vector element's type itself, so the caller's lists go to it as they are (ints
+    included); a chunk it refuses -- numpy scalars, bools, an int beyond int64 for pyarrow -- is written again
+    from the validated float32 matrix, that chunk only, and nothing else is written twice or lost."""
+    store = Store(StoreOptions("given"), ConnectionConfig(lite_uri))
+    store.add(["seed"], ["t"], [[0.5, 0.5, 0.5]], [{}])
+    seen: list[list[Any]] = []
+    insert = milvus_lite.Collection.insert
+
+    def spy(self: Any, records: list[dict[str, Any]], *args: Any, **kwargs: Any) -> Any:
+        seen.append([r["vector"] for r in records])
+        return insert(self, records, *args, **kwargs)
+
+    monkeypatch.setattr(milvus_lite.Collection, "insert", spy)
+    ints = [[1, 2, 3], [4, 5, 6]]
+    store.add(["i0", "i1"], ["a", "b"], ints, [{}, {}])  # type: ignore[arg-type]
+    assert seen == [ints] and seen[0][0] is ints[0]
+    seen.clear()
+    vectors: list[list[Any]] = [[0.25, 0.5, 1.0] for _ in range(6)]
+    vectors[3] = [2**70, 0.5, 1.0]  # chunk 2 of 3 (batch_size 2): beyond int64, pyarrow refuses it
+    vectors[5] = [0.25, np.float32(0.5), True]  # chunk 3: Lite's own check refuses it
+    store.add([f"v{i}" for i in range(6)], ["t"] * 6, vectors, [{}] * 6, batch_size=2)
+    # chunk 1 as given; chunk 2 as given (refused), then from the matrix; chunk 3 likewise
+    assert [chunk[0] for chunk in seen] == [vectors[0], vectors[2], vectors[2], vectors[4], vectors[4]]
+    assert [chunk[0] is vectors[i] for chunk, i in zip(seen, (0, 2, 2, 4, 4), strict=True)] == [
+        True,
+        True,
+        False,
+        True,
+        False,
+    ]
+    assert all(type(x) is float for chunk in (seen[2], seen[4]) for row in chunk for x in row)
+    got = {r.id: r.vector for r in store.get([f"v{i}" for i in range(6)] + ["i0"], with_vectors=True)}
+    assert got["v5"] == [0.25, 0.5, 1.0] and got["v3"] == [float(np.float32(2**70)), 0.5, 1.0]
+    assert got["i0"] == [1.0, 2.0, 3.0] and len(got) == 7
+    assert len(store.client.query("given", filter='pk != ""', output_fields=["pk"], limit=100)) == 9
+
+
 def test_foreign_layouts_keep_the_pymilvus_route(lite_uri: str) -> None:
     client = MilvusClient(lite_uri)
     schema = client.create_schema(auto_id=False, enable_dynamic_field=False)

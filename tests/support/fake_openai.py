@@ -26,14 +26,15 @@ def fake_vector(text: str, dim: int = DIM) -> list[float]:
 class FakeOpenAIServer:
     """`with FakeOpenAIServer() as s:` then point the client at `s.base_url`.
 
-    `failures` is a list of HTTP statuses to answer with, one per incoming request, before answering normally.
+    `failures` is a list of HTTP statuses to answer with, one per incoming request, before answering normally
+    (None: answer that request normally).
     """
 
     def __init__(self, *, delay: float = 0.0, shuffle: bool = False, echo_key_on_error: bool = True) -> None:
         self.delay = delay
         self.shuffle = shuffle
         self.echo_key_on_error = echo_key_on_error
-        self.failures: list[int] = []
+        self.failures: list[int | None] = []
         self.requests: list[dict[str, Any]] = []
         self.in_flight = 0
         self.max_in_flight = 0
