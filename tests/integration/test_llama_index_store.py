@@ -87,6 +87,23 @@ def test_every_node_field_survives_the_round_trip(tmp_path: Path) -> None:
         assert got.model_dump(exclude={"embedding"}) == want.model_dump(exclude={"embedding"})
 
 
+def test_fields_changed_in_place_or_by_assignment_survive_the_round_trip(tmp_path: Path) -> None:
+    """A TextNode built plain whose containers were changed in place, or fields assigned afterwards, is stored
+    with those changes (not taken for a plain node)."""
+    store = MilvusVectorStore(uri=str(tmp_path / "inplace.db"), collection_name="inplace")
+    made = [TextNode(id_=f"n{i}", text=f"text {i}", metadata={"i": i}, embedding=[1.0, float(i)]) for i in range(5)]
+    made[0].relationships[NodeRelationship.SOURCE] = RelatedNodeInfo(node_id="doc0")
+    made[1].excluded_embed_metadata_keys.append("i")
+    made[2].excluded_llm_metadata_keys.append("i")
+    made[3].mimetype = "text/markdown"
+    made[4].start_char_idx = 7
+    store.add(made)
+    for want in made:
+        (got,) = store.get_nodes([want.node_id])
+        assert got.model_dump(exclude={"embedding"}) == want.model_dump(exclude={"embedding"})
+    assert store.get_nodes(["n0"])[0].ref_doc_id == "doc0"
+
+
 def test_dense_query_similarities_are_higher_is_better(store: MilvusVectorStore) -> None:
     result = store.query(q("truck road", k=3))
     assert result.ids is not None and result.ids[0] == "n2"
