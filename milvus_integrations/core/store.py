@@ -554,7 +554,7 @@ class Store:
         given = None if vectors is None else vectors.lists if engine_insert is not None else vectors.plain()
         for start in range(0, len(ids), batch_size):
             end = start + batch_size
-            vecs = None if vectors is None else given[start:end] if given is not None else vectors.rows(start, end)
+            vecs = given[start:end] if given is not None else vectors.rows(start, end) if vectors is not None else None
             chunk = self._rows(layout, ids[start:end], texts[start:end], vecs, metadatas[start:end])
             try:
                 # Replace semantics on every engine: a server needs upsert (insert would keep duplicate keys);
