@@ -32,7 +32,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from milvus_integrations.core.config import ConnectionConfig  # noqa: E402
+from milvus_integrations.core.connection import ConnectionConfig  # noqa: E402
 from milvus_integrations.core.store import Store, StoreOptions  # noqa: E402
 from tests.support.servers import LiteServer  # noqa: E402
 

@@ -10,10 +10,13 @@ from milvus_integrations.core.errors import (
     ConfigError,
     EmbeddingError,
     FilterError,
+    MilvusConnectionError,
     MilvusIntegrationError,
+    MilvusOperationError,
     MissingDependencyError,
     PartialWriteError,
     SchemaError,
+    UnknownKeywordError,
 )
 
 if TYPE_CHECKING:
@@ -27,10 +30,13 @@ __all__ = [
     "EmbeddingError",
     "FilterError",
     "MilvusClient",
+    "MilvusConnectionError",
     "MilvusIntegrationError",
+    "MilvusOperationError",
     "MissingDependencyError",
     "PartialWriteError",
     "SchemaError",
+    "UnknownKeywordError",
     "__version__",
 ]
 

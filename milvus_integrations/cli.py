@@ -177,7 +177,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
                 bar.set_postfix(chunks=stored)
             del pending[:whole]
         stored += store_batch(store, pending, stored)
-    store.store.flush()
+    store.flush()
     seconds = time.perf_counter() - started
     print(f"ingested {len(files)} files, {stored} chunks in {seconds:.1f}s into {args.collection!r} at {args.uri}")
     return 0
@@ -189,7 +189,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     except json.JSONDecodeError as exc:
         raise UserError(f"--filter is not valid JSON: {exc.msg} at position {exc.pos}") from None
     store = open_store(args, full_text=args.mode != "dense", need_embedding=args.mode != "full_text")
-    if store.store.layout() is None:
+    if not store.collection_exists():
         raise UserError(f"collection {args.collection!r} does not exist at {args.uri}; ingest something first")
     results = store.similarity_search_with_relevance_scores(args.query, k=args.k, filter=filter)
     if args.json:
@@ -213,7 +213,7 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 
 def cmd_info(args: argparse.Namespace) -> int:
-    from milvus_integrations.core.config import ConnectionConfig
+    from milvus_integrations.core.connection import ConnectionConfig
 
     client = ConnectionConfig.from_args(args.uri).connect()
     names = [args.collection] if args.collection else sorted(client.list_collections())
@@ -252,7 +252,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     store = open_store(ns, full_text=True)
     with tqdm(total=len(chunks), desc="embedding + storing", unit="chunk") as bar:
         add_chunks(store, chunks, 64, bar)
-    store.store.flush()
+    store.flush()
     print(f"stored {len(chunks)} chunks in {time.perf_counter() - started:.1f}s\n")
 
     retriever = store.as_retriever(search_kwargs={"k": 3})
@@ -266,7 +266,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from milvus_integrations.embeddings.llama_index import to_llama_index_embedding
     from milvus_integrations.llama_index import MilvusVectorStore as LlamaIndexStore
 
-    embed = to_llama_index_embedding(store._require_embedder())
+    assert store.embedder is not None
+    embed = to_llama_index_embedding(store.embedder)
     index = VectorStoreIndex.from_vector_store(LlamaIndexStore(uri=uri, collection_name="pydoc"), embed_model=embed)
     print("\nLlamaIndex retriever on the same collection:")
     for query in DEMO_QUERIES:

@@ -1,4 +1,9 @@
-"""The package's error hierarchy: every error we raise on purpose derives from `MilvusIntegrationError`."""
+"""The package's error hierarchy: everything we raise for bad input, bad configuration or a failed call derives
+from `MilvusIntegrationError`.
+
+Errors that mean "the same as a built-in" also derive from it (`ConfigError` is a `ValueError`,
+`MilvusConnectionError` a `ConnectionError`), so code written against the built-ins keeps working.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +16,17 @@ class MilvusIntegrationError(Exception):
 
 class ConfigError(MilvusIntegrationError, ValueError):
     """An option or argument is invalid (raised before any call to Milvus)."""
+
+
+class UnknownKeywordError(ConfigError, TypeError):
+    """A call got keyword arguments it does not take (a `TypeError` too, as Python's own would be)."""
+
+
+def refuse_unknown(keywords: object, where: str) -> None:
+    """Raise `UnknownKeywordError` naming every keyword in `keywords` (a mapping) when there is any."""
+    if keywords:
+        names = ", ".join(sorted(map(str, keywords)))  # type: ignore[call-overload]
+        raise UnknownKeywordError(f"{where} got unexpected keyword arguments: {names}")
 
 
 class SchemaError(MilvusIntegrationError, ValueError):
@@ -41,6 +57,15 @@ class MissingDependencyError(MilvusIntegrationError, ImportError):
         super().__init__(f"{package} is not installed; install it with: pip install 'milvus-integrations[{extra}]'")
         self.package = package
         self.extra = extra
+
+
+class MilvusConnectionError(MilvusIntegrationError, ConnectionError):
+    """Milvus could not be reached (refused, timed out, TLS failed) or refused the credentials. The message names
+    the uri without its secrets."""
+
+
+class MilvusOperationError(MilvusIntegrationError):
+    """Milvus refused or failed a call (search, query, delete, create...). Nothing we know of was changed."""
 
 
 class PartialWriteError(MilvusIntegrationError):

@@ -37,16 +37,15 @@ def check_window(window: int) -> int:
 
 class WindowedAdd:
     """One add of `ids`/`texts`/`metadatas` whose vectors are made window by window (see the module docstring);
-    `dense=False` for a store that keeps no dense vectors (each window is written with None)."""
+    for a store that keeps no dense vectors, each window is written with None."""
 
     def __init__(
         self,
         store: Store,
-        ids: Sequence[str | int],
+        ids: Sequence[str | int] | None,
         texts: Sequence[str],
         metadatas: Sequence[Mapping[str, Any]],
         *,
-        dense: bool = True,
         window: int = EMBEDDING_WINDOW,
         batch_size: int | None = None,
     ) -> None:
@@ -55,8 +54,8 @@ class WindowedAdd:
         self.texts = texts
         self.metadatas = metadatas
         self.batch_size = batch_size
-        self._checked = store.check_rows(ids, texts, metadatas, dense=dense)  # dense: vectors will come
-        n = len(ids)
+        self._checked = store.check_rows(ids, texts, metadatas)
+        n = len(texts)
         self.parts = [slice(start, min(start + window, n)) for start in range(0, n, check_window(window))]
         self.written: list[str | int] = []
 
@@ -84,15 +83,19 @@ class WindowedAdd:
 
     def write(self, part: slice, vectors: Any) -> None:
         """Write the rows of `part` with their `vectors` (validated by the store, which also checks the count)."""
-        self.store.add(
-            self.ids[part],
+        written = self.store.add(
+            self.ids[part] if self.ids is not None else None,
             self.texts[part],
             vectors,
             self.metadatas[part],
             batch_size=self.batch_size,
             checked=self._checked,
         )
-        self.written.extend(self.ids[part])
+        self.written.extend(written)
+
+    def _ids(self, start: int) -> list[str | int]:
+        """The ids from row `start` on (none are known before Milvus makes them, with auto ids)."""
+        return list(self.ids[start:]) if self.ids is not None else []
 
     @contextlib.contextmanager
     def step(self, part: slice) -> Iterator[None]:
@@ -103,18 +106,18 @@ class WindowedAdd:
         except PartialWriteError as exc:  # this window's own write stopped part-way
             written = self.written + exc.written_ids
             raise PartialWriteError(
-                f"{len(written)} of {len(self.ids)} rows were written before the add stopped: {exc}",
+                f"{len(written)} of {len(self.texts)} rows were written before the add stopped: {exc}",
                 written_ids=written,
-                failed_ids=[*exc.failed_ids, *self.ids[part.stop :]],
+                failed_ids=[*exc.failed_ids, *self._ids(part.stop)],
             ) from exc
         except Exception as exc:
             if not self.written:
                 raise
             raise PartialWriteError(
-                f"{len(self.written)} of {len(self.ids)} rows were written before the add stopped at row "
+                f"{len(self.written)} of {len(self.texts)} rows were written before the add stopped at row "
                 f"{part.start}: {_from_call_start(exc, part.start)}",
                 written_ids=list(self.written),
-                failed_ids=list(self.ids[part.start :]),
+                failed_ids=self._ids(part.start),
             ) from exc
 
 

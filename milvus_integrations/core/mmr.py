@@ -7,6 +7,8 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
+from milvus_integrations.core.errors import ConfigError
+
 
 def _normalize(m: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
     norms = np.linalg.norm(m, axis=-1, keepdims=True)
@@ -25,8 +27,8 @@ def mmr_select(
 
     `lambda_mult` = 1 is pure relevance, 0 is pure diversity. Similarity is cosine.
     """
-    if not 0.0 <= lambda_mult <= 1.0:
-        raise ValueError(f"lambda_mult must be within [0, 1], got {lambda_mult}")
+    if isinstance(lambda_mult, bool) or not isinstance(lambda_mult, int | float) or not 0.0 <= lambda_mult <= 1.0:
+        raise ConfigError(f"lambda_mult must be a number within [0, 1], got {lambda_mult!r}")
     cand = np.asarray(candidates, dtype=np.float64)
     if k <= 0 or cand.size == 0:
         return []

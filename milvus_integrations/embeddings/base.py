@@ -6,6 +6,11 @@ from collections.abc import Iterator, Sequence
 from typing import Protocol, runtime_checkable
 
 from milvus_integrations.core.aio import run_sync
+from milvus_integrations.core.errors import ConfigError
+
+
+class EmbeddingInputError(ConfigError, TypeError):
+    """Texts to embed are not a list of strings."""
 
 
 @runtime_checkable
@@ -48,11 +53,11 @@ def batches(items: Sequence[str], size: int) -> Iterator[tuple[int, Sequence[str
 
 def check_texts(texts: Sequence[str]) -> list[str]:
     if isinstance(texts, str):
-        raise TypeError("embed_documents takes a list of strings, not one string")
+        raise EmbeddingInputError("embed_documents takes a list of strings, not one string")
     out = list(texts)
     for i, text in enumerate(out):
         if not isinstance(text, str):
-            raise TypeError(f"text {i} is {type(text).__name__}, not str")
+            raise EmbeddingInputError(f"text {i} is {type(text).__name__}, not str")
     return out
 
 

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from milvus_integrations.core.errors import MissingDependencyError
+from milvus_integrations.core.errors import ConfigError, MissingDependencyError
 from milvus_integrations.embeddings.base import ThreadedAsyncMixin, check_texts
 
 _BUNDLED = {"all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-v2"}
@@ -38,8 +38,8 @@ class LocalEmbedder(ThreadedAsyncMixin):
         normalize: bool = True,
         show_progress: bool = False,
     ) -> None:
-        if batch_size <= 0:
-            raise ValueError("batch_size must be positive")
+        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size <= 0:
+            raise ConfigError(f"batch_size must be a positive int, got {batch_size!r}")
         self.model_name = model
         self.device = device
         self.batch_size = batch_size

@@ -13,8 +13,8 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from milvus_integrations.core.config import redact_text
-from milvus_integrations.core.errors import EmbeddingError, MissingDependencyError
+from milvus_integrations.core.connection import redact_text
+from milvus_integrations.core.errors import ConfigError, EmbeddingError, MissingDependencyError
 from milvus_integrations.embeddings.base import batches, check_texts
 
 MAX_INPUTS_PER_REQUEST = 2048  # the embeddings endpoint's limit on inputs per request
@@ -37,10 +37,13 @@ class OpenAIEmbedder:
         retry_base_delay: float = 0.5,
         retry_max_delay: float = 20.0,
     ) -> None:
-        if not 0 < batch_size <= MAX_INPUTS_PER_REQUEST:
-            raise ValueError(f"batch_size must be within 1..{MAX_INPUTS_PER_REQUEST}")
+        if not isinstance(batch_size, int) or not 0 < batch_size <= MAX_INPUTS_PER_REQUEST:
+            raise ConfigError(f"batch_size must be within 1..{MAX_INPUTS_PER_REQUEST}, got {batch_size!r}")
         if max_concurrency <= 0 or max_retries < 0 or timeout <= 0:
-            raise ValueError("max_concurrency and timeout must be positive, max_retries >= 0")
+            raise ConfigError(
+                f"max_concurrency ({max_concurrency}) and timeout ({timeout}) must be positive, "
+                f"max_retries ({max_retries}) >= 0"
+            )
         self.model = model
         self.dimensions = dimensions
         self.base_url = base_url

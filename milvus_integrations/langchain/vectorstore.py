@@ -4,35 +4,29 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from enum import Enum
 from typing import Any
 
 from langchain_core.documents import Document
 from langchain_core.embeddings import Embeddings
 from langchain_core.vectorstores import VectorStore
 
+from milvus_integrations.conventions import NOT_TEXT, row_text, user_metadata
 from milvus_integrations.core.aio import run_sync
-from milvus_integrations.core.config import ConnectionConfig
-from milvus_integrations.core.errors import ConfigError
+from milvus_integrations.core.connection import ConnectionConfig
+from milvus_integrations.core.errors import ConfigError, refuse_unknown
 from milvus_integrations.core.filters import Expr
 from milvus_integrations.core.ingest import EMBEDDING_WINDOW, WindowedAdd, check_window
-from milvus_integrations.core.layout import row_text, user_metadata
-from milvus_integrations.core.mmr import mmr_select
-from milvus_integrations.core.store import Hit, Record, Store, StoreOptions, bulk_gc_pause
+from milvus_integrations.core.options import StoreOptions
+from milvus_integrations.core.records import Hit, Record
+from milvus_integrations.core.search import HybridConfig, RetrievalMode
+from milvus_integrations.core.store import Store
+from milvus_integrations.core.tuning import bulk_gc_pause
 from milvus_integrations.embeddings.base import Embedder
 from milvus_integrations.embeddings.langchain import to_langchain_embeddings
 from milvus_integrations.embeddings.spec import resolve_embedder
 from milvus_integrations.langchain.filters import to_ir
 
 DEFAULT_URI = "./milvus_langchain.db"
-
-
-class RetrievalMode(str, Enum):
-    """What `similarity_search(query)` runs: dense vectors, BM25 full-text, or both fused."""
-
-    DENSE = "dense"
-    FULL_TEXT = "full_text"
-    HYBRID = "hybrid"
 
 
 class MilvusVectorStore(VectorStore):
@@ -78,18 +72,15 @@ class MilvusVectorStore(VectorStore):
         if spec is None and self.retrieval_mode is not RetrievalMode.FULL_TEXT:
             raise ConfigError(f"retrieval_mode={self.retrieval_mode.value!r} needs an embedding")
         self._embedder: Embedder | None = resolve_embedder(spec) if spec is not None else None
-        if hybrid_ranker not in ("rrf", "weighted"):
-            raise ConfigError(f"hybrid_ranker must be 'rrf' or 'weighted', got {hybrid_ranker!r}")
-        self.hybrid_ranker = hybrid_ranker
-        self.hybrid_weights = hybrid_weights
-        # langchain-milvus' auto_id let Milvus number rows; we always use string ids (uuid4 when none given).
+        self.hybrid = HybridConfig(hybrid_ranker, weights=hybrid_weights)
+        # auto_id: Milvus numbers the rows (an INT64 primary key); otherwise ids are ours (uuid4 when none given)
         self.auto_id = auto_id
         # an add of more texts than this embeds and writes them this many at a time (see core.ingest)
         self.embedding_window = check_window(embedding_window)
         connection = ConnectionConfig.from_args(
             uri or (None if connection_args else DEFAULT_URI),
             token,
-            connection_args=dict(connection_args or {}),
+            connection_args=connection_args,
             timeout=timeout,
         )
         options = StoreOptions(
@@ -98,6 +89,7 @@ class MilvusVectorStore(VectorStore):
             index_params=index_params,
             search_params=search_params,
             consistency_level=consistency_level,
+            dense=spec is not None,
             full_text=self.retrieval_mode is not RetrievalMode.DENSE,
             analyzer_params=analyzer_params,
             drop_old=drop_old,
@@ -108,6 +100,8 @@ class MilvusVectorStore(VectorStore):
             metadata_field=metadata_field,
             insert_batch_size=batch_size,
             flush_threshold=flush_threshold,
+            auto_id=auto_id,
+            not_text=NOT_TEXT,
         )
         self.store = Store(options, connection)
 
@@ -121,6 +115,19 @@ class MilvusVectorStore(VectorStore):
     @property
     def collection_name(self) -> str:
         return self.store.name
+
+    @property
+    def embedder(self) -> Embedder | None:
+        """The embedder queries and documents go through (ours, or an adapter around the one given)."""
+        return self._embedder
+
+    def collection_exists(self) -> bool:
+        """Whether the collection exists yet (it is created by the first add)."""
+        return self.store.layout() is not None
+
+    def flush(self) -> None:
+        """Seal written rows into indexed segments now (the store also does it when needed; see README)."""
+        self.store.flush()
 
     # -- translation -------------------------------------------------------------------------------------
     @staticmethod
@@ -143,13 +150,19 @@ class MilvusVectorStore(VectorStore):
     # -- writes: one implementation; sync and async differ only in how texts are embedded ----------------
     def _prepare(
         self, texts: list[str], metadatas: list[dict[str, Any]] | None, ids: Sequence[str | None] | None
-    ) -> tuple[list[str], list[Mapping[str, Any]]]:
+    ) -> tuple[list[str] | None, list[Mapping[str, Any]]]:
         if metadatas is not None and len(metadatas) != len(texts):
             raise ConfigError(f"got {len(metadatas)} metadatas for {len(texts)} texts")
         if ids is not None and len(ids) != len(texts):
             raise ConfigError(f"got {len(ids)} ids for {len(texts)} texts")
-        with bulk_gc_pause(len(texts)):  # a large call makes many objects here (see the store's add)
-            final_ids = [str(uuid.uuid4()) if i is None else str(i) for i in (ids or [None] * len(texts))]
+        if self.auto_id and ids is not None and any(i is not None for i in ids):
+            raise ConfigError("ids were given, but this store has auto_id=True: Milvus makes the ids")
+        with bulk_gc_pause(len(texts)):  # a large call makes many objects here (see core.tuning)
+            final_ids = (
+                None
+                if self.auto_id
+                else [str(uuid.uuid4()) if i is None else str(i) for i in (ids or [None] * len(texts))]
+            )
             # the store copies each metadata dict into its row and never changes it: no copy here
             metas: list[Mapping[str, Any]] = (
                 [{} if m is None else m for m in metadatas] if metadatas is not None else [{}] * len(texts)
@@ -170,7 +183,6 @@ class MilvusVectorStore(VectorStore):
             final_ids,
             texts,
             metas,
-            dense=self._embedder is not None,
             window=self.embedding_window,
             batch_size=batch_size,
         )
@@ -187,7 +199,7 @@ class MilvusVectorStore(VectorStore):
         _no_extra(kwargs, "add_texts")
         add = self._windowed(list(texts), metadatas, ids, batch_size)
         add.run(self._embed)
-        return list(map(str, add.ids))
+        return list(map(str, add.written))
 
     async def aadd_texts(
         self,
@@ -201,7 +213,7 @@ class MilvusVectorStore(VectorStore):
         _no_extra(kwargs, "aadd_texts")
         add = await run_sync(self._windowed, list(texts), metadatas, ids, batch_size)  # may ask the server
         await add.arun(self._aembed)  # embeds the next window while writing this one
-        return list(map(str, add.ids))
+        return list(map(str, add.written))
 
     def _embed(self, texts: Sequence[str]) -> list[list[float]] | None:
         return self._embedder.embed_documents(list(texts)) if self._embedder is not None else None
@@ -251,17 +263,15 @@ class MilvusVectorStore(VectorStore):
         filter: Mapping[str, Any] | None,
         expr: str | None,
     ) -> list[Hit]:
-        where = self._filter(filter)
-        if self.retrieval_mode is RetrievalMode.FULL_TEXT:
-            return self.store.text_search(query, k, filter=where, expr=expr)
-        assert vector is not None
-        if self.retrieval_mode is RetrievalMode.HYBRID:
-            if self.hybrid_ranker == "weighted":
-                return self.store.hybrid_search(
-                    vector, query, k, filter=where, expr=expr, ranker="weighted", weights=self.hybrid_weights
-                )
-            return self.store.hybrid_search(vector, query, k, filter=where, expr=expr)
-        return self.store.search(vector, k, filter=where, expr=expr)
+        return self.store.retrieve(
+            self.retrieval_mode,
+            k,
+            text=query,
+            vector=vector,
+            filter=self._filter(filter),
+            expr=expr,
+            hybrid=self.hybrid,
+        )
 
     def _query_vector(self, query: str) -> list[float] | None:
         if self.retrieval_mode is RetrievalMode.FULL_TEXT:
@@ -363,9 +373,10 @@ class MilvusVectorStore(VectorStore):
         **kwargs: Any,
     ) -> list[Document]:
         _no_extra(kwargs, "max_marginal_relevance_search")
-        hits = self.store.search(embedding, max(fetch_k, k), filter=self._filter(filter), expr=expr, with_vectors=True)
-        chosen = mmr_select(embedding, [h.record.vector or [] for h in hits], k, lambda_mult)
-        return [self._document(hits[i].record) for i in chosen]
+        hits = self.store.mmr(
+            embedding, k, fetch_k=fetch_k, lambda_mult=lambda_mult, filter=self._filter(filter), expr=expr
+        )
+        return [self._document(h.record) for h in hits]
 
     async def amax_marginal_relevance_search_by_vector(
         self,
@@ -438,5 +449,4 @@ class MilvusVectorStore(VectorStore):
 
 
 def _no_extra(kwargs: Mapping[str, Any], method: str) -> None:
-    if kwargs:
-        raise TypeError(f"{method}() got unexpected keyword arguments: {', '.join(sorted(kwargs))}")
+    refuse_unknown(kwargs, f"{method}()")

@@ -15,7 +15,8 @@ class SchemaCase:
     name: str
     rows: list[dict[str, Any]]
     fields: dict[str, DataType] | None  # typed fields expected (pk and vector included); None: an error
-    error: tuple[int, str] | None = None  # (row, key) of the SchemaError
+    error: tuple[int | None, str | None] | None = None  # (row, key) of the SchemaError
+    message: str | None = None  # a regex the error message matches
 
 
 V = [0.1, 0.2, 0.3]
@@ -62,5 +63,5 @@ REJECTED = [
     SchemaCase("missing vector", [{"id": 1, "v": V}, {"id": 2}], None, (1, "v")),
     SchemaCase("duplicate pk", [{"id": 1, "v": V}, {"id": 1, "v": V}], None, (1, "id")),
     SchemaCase("unstorable value", [{"id": 1, "v": V}, {"id": 2, "v": V, "o": object()}], None, (1, "o")),
-    SchemaCase("bool pk", [{"id": True, "v": V}], None, None),
+    SchemaCase("bool pk", [{"id": True, "v": V}], None, (None, None), "pk_field 'id' must hold ints or strings"),
 ]

@@ -18,11 +18,23 @@ import numpy as np
 import pytest
 from pymilvus import DataType, MilvusClient
 
-from milvus_integrations.core.config import ConnectionConfig
-from milvus_integrations.core.embedded import engine_collection
-from milvus_integrations.core.store import Store, StoreOptions
+from milvus_integrations.core.connection import ConnectionConfig
+from milvus_integrations.core.lite import engine
+from milvus_integrations.core.lite.engine import engine_collection
+from milvus_integrations.core.store import Hit, RetrievalMode, Store, StoreOptions
 
 ROWS = 30
+
+
+def full_text(store: Store, query: str, k: int = 4, **kwargs: Any) -> list[Hit]:
+    return store.retrieve(RetrievalMode.FULL_TEXT, k, text=query, **kwargs)
+
+
+def routed(store: Store) -> bool:
+    """Whether the store's adds and dense searches take the engine route."""
+    c = store.connection
+    layout = store.require_layout()
+    return engine.for_layout(c.uri, c.db_name, store.name, layout, is_lite_file=c.is_lite) is not None
 
 
 def _fill(store: Store) -> None:
@@ -50,7 +62,7 @@ def test_the_engine_route_is_taken_with_the_pinned_milvus_lite(lite_uri: str) ->
     store.add(["a"], ["t"], [[0.1, 0.2]], [{}])
     collection = engine_collection(lite_uri, None, "fast")
     assert isinstance(collection, milvus_lite.Collection)
-    assert store._engine_insert(store.require_layout()) is not None
+    assert routed(store)
     assert engine_collection(lite_uri, None, "missing") is None
     assert engine_collection(str(Path(lite_uri).with_name("never_opened.db")), None, "fast") is None
 
@@ -62,7 +74,7 @@ def test_engine_and_pymilvus_routes_store_the_same_rows(tmp_path: Path, monkeypa
     monkeypatch.setenv("MILVUS_INTEGRATIONS_LITE_DIRECT", "0")
     slow = Store(StoreOptions("same", full_text=True), ConnectionConfig(slow_uri))
     _fill(slow)
-    assert slow._engine_insert(slow.require_layout()) is None
+    assert not routed(slow)
     got, want = _contents(fast_uri, "same"), _contents(slow_uri, "same")
     assert len(got) == ROWS
     for a, b in zip(got, want, strict=True):
@@ -70,7 +82,7 @@ def test_engine_and_pymilvus_routes_store_the_same_rows(tmp_path: Path, monkeypa
         np.testing.assert_allclose(a.pop("vector"), b.pop("vector"))
         assert a == b
     # visible at once to searches through pymilvus (dense and BM25), before any flush
-    assert [h.record.id for h in fast.text_search("text 7", k=1)] == ["d7"]
+    assert [h.record.id for h in full_text(fast, "text 7", k=1)] == ["d7"]
     query = fast.get(["d5"], with_vectors=True)[0].vector
     assert query is not None and fast.search(list(query), k=1)[0].record.id == "d5"
 
@@ -126,7 +138,7 @@ def test_foreign_layouts_keep_the_pymilvus_route(lite_uri: str) -> None:
     index.add_index("emb", index_type="FLAT", metric_type="L2")
     client.create_collection("typed", schema=schema, index_params=index)
     store = Store(StoreOptions("typed"), ConnectionConfig(lite_uri))
-    assert store._engine_insert(store.require_layout()) is None
+    assert not routed(store)
     store.add(["x"], ["body"], [[1.0, 2.0]], [{"year": 2001}])
     assert store.get(["x"])[0].metadata == {"year": 2001}
 
@@ -152,7 +164,7 @@ def test_searches_on_the_engine_route_answer_as_pymilvus_does(
         off.setenv("MILVUS_INTEGRATIONS_LITE_DIRECT", "0")
         slow = Store(StoreOptions("same", metric=metric), ConnectionConfig(str(tmp_path / "slow.db")))
         _fill(slow)
-        assert slow._engine(slow.require_layout()) is None
+        assert not routed(slow)
     queries = np.random.default_rng(5).normal(size=(3, 8))
     cases: list[dict[str, Any]] = [{}, {"expr": "year >= 2010 and flag == true"}, {"with_vectors": True}]
     for kwargs in cases:
@@ -179,7 +191,7 @@ def test_searches_on_the_engine_route_answer_as_pymilvus_does(
 
 PROBE = """
 import os, sys, tempfile, threading
-from milvus_integrations.core.config import ConnectionConfig
+from milvus_integrations.core.connection import ConnectionConfig
 try:
     ConnectionConfig(os.path.join(tempfile.mkdtemp(), "t.db")).connect()
 except Exception as exc:
@@ -204,10 +216,10 @@ def _probe(**env: str) -> str:
     return out.stdout.strip()
 
 
-def test_index_builds_leave_a_core_for_queries() -> None:
+def test_index_threads_are_left_alone_unless_asked() -> None:
     cores = len(os.sched_getaffinity(0))
     # faiss' OpenMP pool, as a background thread (where Lite builds indexes) sees it; the environment is put back
-    assert _probe() == f"{max(1, cores - 1)} None"
+    assert _probe() == f"{cores} None"  # by default, nothing is changed
     assert _probe(MILVUS_INTEGRATIONS_LITE_INDEX_THREADS="3") == "3 None"
     assert _probe(OMP_NUM_THREADS="2") == "2 2"  # the user's choice wins
     assert _probe(MILVUS_INTEGRATIONS_LITE_INDEX_THREADS="0") == f"{cores} None"  # faiss left alone

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
-from milvus_integrations.core.config import ConnectionConfig
+from milvus_integrations.core.connection import ConnectionConfig
 from milvus_integrations.core.store import Store, StoreOptions
 
 

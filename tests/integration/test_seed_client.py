@@ -7,11 +7,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from pymilvus import DataType
 
 from milvus_integrations import MilvusClient
 from milvus_integrations.core.errors import CollectionNotFoundError, ConfigError, MilvusIntegrationError, SchemaError
-from milvus_integrations.core.schema import infer_schema
+from milvus_integrations.core.infer import infer_layout
+from milvus_integrations.core.layout import VectorKind
 
 DATA = [
     {"float_vector": [1, 2, 3], "id": 1, "text": "foo"},
@@ -171,8 +171,8 @@ def test_context_manager_and_batches(lite_uri: str) -> None:
 
 def test_binary_vectors_are_inferred_and_refused_clearly_on_lite(lite_uri: str) -> None:
     rows = [{"id": 1, "bits": b"\x0f"}, {"id": 2, "bits": b"\xf0"}]
-    schema = infer_schema(rows, vector_field="bits", pk_field="id")
-    assert schema.vector_spec.dtype == DataType.BINARY_VECTOR and schema.vector_spec.dim == 8
+    main = infer_layout(rows, vector_field="bits", pk_field="id").main
+    assert main is not None and main.kind is VectorKind.BINARY and main.dim == 8
     client = MilvusClient(collection_name="b", uri=lite_uri, vector_field="bits", pk_field="id")
     with pytest.raises(MilvusIntegrationError, match="BinaryVector"):  # Milvus Lite 3.2 has no binary vectors
         client.insert_data(rows)

@@ -3,16 +3,25 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 import pytest
 
-from milvus_integrations.core.config import ConnectionConfig
+from milvus_integrations.core.connection import ConnectionConfig
 from milvus_integrations.core.errors import CollectionNotFoundError, ConfigError, FilterError, SchemaError
 from milvus_integrations.core.filters import ir
-from milvus_integrations.core.store import Store, StoreOptions, relevance
+from milvus_integrations.core.store import Hit, RetrievalMode, Store, StoreOptions, relevance
 
 DIM = 8
+
+
+def full_text(store: Store, query: str, k: int = 4, **kwargs: Any) -> list[Hit]:
+    return store.retrieve(RetrievalMode.FULL_TEXT, k, text=query, **kwargs)
+
+
+def hybrid(store: Store, vector: Any, query: str, k: int = 4, **kwargs: Any) -> list[Hit]:
+    return store.retrieve(RetrievalMode.HYBRID, k, text=query, vector=vector, **kwargs)
 
 
 def unit(rng: np.random.Generator, n: int) -> np.ndarray:
@@ -249,18 +258,18 @@ def test_full_text_and_hybrid_search(lite_uri: str) -> None:
     texts = [f"common words about topic {i % 4}" for i in range(n)]
     texts[17] = "a note that mentions the rare token xylophone once"
     s.add([f"t{i}" for i in range(n)], texts, unit(rng, n), [{"i": i} for i in range(n)])
-    bm25 = s.text_search("xylophone", 3)
+    bm25 = full_text(s, "xylophone", 3)
     assert bm25[0].record.id == "t17" and bm25[0].score > 0
-    hybrid = s.hybrid_search(unit(rng, 1)[0], "xylophone", 10)
-    assert len(hybrid) == 10 and "t17" in [h.record.id for h in hybrid[:2]]
-    filtered = s.hybrid_search(unit(rng, 1)[0], "xylophone", 5, filter=ir.compare("i", "<", 10))
+    fused = hybrid(s, unit(rng, 1)[0], "xylophone", 10)
+    assert len(fused) == 10 and "t17" in [h.record.id for h in fused[:2]]
+    filtered = hybrid(s, unit(rng, 1)[0], "xylophone", 5, filter=ir.compare("i", "<", 10))
     assert len(filtered) == 5 and all(h.record.metadata["i"] < 10 for h in filtered)
-    assert s.text_search("xylophone", 3, filter=ir.compare("i", "<", 10)) == []
+    assert full_text(s, "xylophone", 3, filter=ir.compare("i", "<", 10)) == []
 
 
 def test_full_text_needs_the_bm25_field(store: Store) -> None:
     with pytest.raises(ConfigError, match="BM25"):
-        store.text_search("anything", 3)
+        full_text(store, "anything", 3)
 
 
 def test_connection_repr_hides_secrets() -> None:
@@ -275,11 +284,11 @@ def test_full_text_only_store_keeps_no_dense_vectors(lite_uri: str) -> None:
     s.add(["a", "b"], ["apples and pears", "the quick brown fox"], None, [{"k": 1}, {"k": 2}])
     layout = s.layout()
     assert layout is not None and layout.vector is None and layout.sparse
-    assert [h.record.id for h in s.text_search("fox", 2)] == ["b"]
+    assert [h.record.id for h in full_text(s, "fox", 2)] == ["b"]
     with pytest.raises(ConfigError, match="no dense vectors"):
         s.search([0.1] * DIM, 1)
     reopened = make(lite_uri)
-    assert [h.record.id for h in reopened.text_search("pears", 1)] == ["a"]
+    assert [h.record.id for h in full_text(reopened, "pears", 1)] == ["a"]
 
 
 def test_vectors_are_required_for_a_dense_store(lite_uri: str) -> None:

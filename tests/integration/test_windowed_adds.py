@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from langchain_core.embeddings import Embeddings
 
-from milvus_integrations.core.config import ConnectionConfig
+from milvus_integrations.core.connection import ConnectionConfig
 from milvus_integrations.core.errors import ConfigError, PartialWriteError, SchemaError
 from milvus_integrations.langchain import MilvusVectorStore
 from tests.support.fake_embeddings import VOCAB, word_vector

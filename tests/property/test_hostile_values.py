@@ -17,7 +17,7 @@ from llama_index.core.vector_stores.types import (
     VectorStoreQuery,
 )
 
-from milvus_integrations.core.config import ConnectionConfig
+from milvus_integrations.core.connection import ConnectionConfig
 from milvus_integrations.core.filters import ir
 from milvus_integrations.core.store import Store, StoreOptions
 from milvus_integrations.langchain import MilvusVectorStore as LCStore

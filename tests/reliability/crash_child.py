@@ -6,7 +6,7 @@ import sys
 
 import numpy as np
 
-from milvus_integrations.core.config import ConnectionConfig
+from milvus_integrations.core.connection import ConnectionConfig
 from milvus_integrations.core.store import Store, StoreOptions
 
 

@@ -10,7 +10,7 @@ import time
 
 from pymilvus import MilvusClient
 
-from milvus_integrations.core.config import ConnectionConfig
+from milvus_integrations.core.connection import ConnectionConfig
 
 
 def main() -> None:

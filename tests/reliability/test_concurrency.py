@@ -8,7 +8,7 @@ import threading
 import numpy as np
 
 from milvus_integrations.core.aio import run_sync
-from milvus_integrations.core.config import ConnectionConfig
+from milvus_integrations.core.connection import ConnectionConfig
 from milvus_integrations.core.filters import ir
 from milvus_integrations.core.store import Store, StoreOptions
 

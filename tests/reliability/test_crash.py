@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from milvus_integrations.core.config import ConnectionConfig
+from milvus_integrations.core.connection import ConnectionConfig
 from milvus_integrations.core.store import Store, StoreOptions
 
 CHILD = Path(__file__).with_name("crash_child.py")

@@ -11,10 +11,10 @@ from typing import Any
 import numpy as np
 import pytest
 
-from milvus_integrations.core import embedded
-from milvus_integrations.core.config import ConnectionConfig
-from milvus_integrations.core.embedded import engine_collection
+from milvus_integrations.core.connection import ConnectionConfig
 from milvus_integrations.core.errors import PartialWriteError
+from milvus_integrations.core.lite import engine as embedded
+from milvus_integrations.core.lite.engine import engine_collection
 from milvus_integrations.core.store import Store, StoreOptions
 from milvus_integrations.langchain import MilvusVectorStore
 from tests.support.fake_embeddings import WordEmbeddings
@@ -47,8 +47,8 @@ def test_partial_write_names_written_and_failed_ids(lite_uri: str, route: str, m
     store.add(["seed"], ["t"], [[0.1] * 4], [{}])
     if route == "pymilvus":
         monkeypatch.setenv("MILVUS_INTEGRATIONS_LITE_DIRECT", "0")
-        store.client = FailingOnSecondWrite(store.client)  # type: ignore[assignment]
-    else:  # bulk adds on an embedded Lite file go into the engine itself (core/embedded.py): fail it there
+        store.collection.client = FailingOnSecondWrite(store.collection.client)  # type: ignore[assignment]
+    else:  # bulk adds on an embedded Lite file go into the engine itself (core/lite/engine.py): fail it there
         engine = FailingOnSecondWrite(engine_collection(lite_uri, None, "partial"))
         monkeypatch.setattr(embedded, "engine_collection", lambda *args: engine)
     ids = [f"r{i}" for i in range(5)]

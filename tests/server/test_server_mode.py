@@ -12,7 +12,7 @@ from langchain_tests.integration_tests.vectorstores import VectorStoreIntegratio
 from llama_index.core.vector_stores.types import MetadataFilter, MetadataFilters, VectorStoreQuery
 
 from milvus_integrations import MilvusClient
-from milvus_integrations.core.config import ConnectionConfig
+from milvus_integrations.core.connection import ConnectionConfig
 from milvus_integrations.core.store import Store, StoreOptions
 from milvus_integrations.langchain import MilvusVectorStore as LCStore
 from milvus_integrations.langchain import RetrievalMode

@@ -1,0 +1,79 @@
+"""When to flush and how to read one's own writes: the one policy every read and write goes through.
+
+Milvus Lite scans unflushed rows by brute force (~27 us per 384-d row per query, measured), while flushed segments
+are indexed. Lite's own write-ahead log makes each returned add durable without a flush, so on Lite we flush
+lazily: before a read once `READ_FLUSH_THRESHOLD` rows are pending, so a bulk add is sealed once, by the first read
+after it. Writes do not flush (unless `flush_threshold` asks): Lite seals its write buffer itself at 128 MB, and
+sealing costs the same per row whenever it happens (flushing every 20k rows during a 50k add cut its rate by ~30%).
+On a server, Milvus seals segments itself; the first read after this store wrote or deleted runs with Strong
+consistency, so it sees those writes (Session did not, for deletes, on Milvus 2.3: measured).
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from milvus_integrations.core.collection import Collection
+from milvus_integrations.core.errors import ConfigError
+
+READ_FLUSH_THRESHOLD = 64
+
+
+class Consistency:
+    """The flush and read-your-writes policy of one collection handle."""
+
+    def __init__(self, collection: Collection, flush_threshold: int | None = None) -> None:
+        if flush_threshold is not None and (not isinstance(flush_threshold, int) or flush_threshold < 0):
+            raise ConfigError("flush_threshold must be an int >= 0 (0 disables automatic flushes)")
+        self.collection = collection
+        self.flush_threshold = flush_threshold
+        self._lock = threading.Lock()
+        self._pending = 0
+        self._unread_writes = False
+
+    @property
+    def read_flush_threshold(self) -> int | None:
+        """Pending rows that make a read flush first (None: reads never flush)."""
+        threshold = self.flush_threshold
+        if threshold == 0 or (threshold is None and not self.collection.lite_engine):
+            return None
+        return min(READ_FLUSH_THRESHOLD, threshold or READ_FLUSH_THRESHOLD)
+
+    def wrote(self, rows: int) -> None:
+        """Note `rows` written (or a delete); flush when `flush_threshold` rows are pending."""
+        with self._lock:
+            self._pending += rows
+            self._unread_writes = True
+            threshold = self.flush_threshold
+            due = threshold is not None and threshold > 0 and self._pending >= threshold
+        if due:
+            self.flush()
+
+    def before_read(self) -> dict[str, Any]:
+        """Prepare a read; returns extra keyword arguments for the read call."""
+        threshold = self.read_flush_threshold
+        if threshold is not None and self._pending >= threshold:
+            self.flush()
+        if self._unread_writes and not self.collection.lite_engine:
+            with self._lock:
+                self._unread_writes = False
+            return {"consistency_level": "Strong"}
+        return {}
+
+    def flush(self) -> None:
+        """Seal pending rows into segments that Milvus indexes (on Lite: fast to search instead of scanned)."""
+        if self.collection.layout() is None:
+            return
+        with self._lock:
+            self._pending = 0
+        try:
+            self.collection.client.flush(self.collection.name)
+        except Exception as exc:
+            raise self.collection.fail("flush", exc) from None
+
+    def forget(self) -> None:
+        """The collection was dropped: nothing is pending."""
+        with self._lock:
+            self._pending = 0
+            self._unread_writes = False
