@@ -4,21 +4,21 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from enum import Enum
+from dataclasses import dataclass, replace
 from typing import Any
 
-from pymilvus import AnnSearchRequest, RRFRanker, WeightedRanker
+from pymilvus import AnnSearchRequest
 
 from milvus_integrations.core import codec
 from milvus_integrations.core.collection import Collection
 from milvus_integrations.core.consistency import Consistency
 from milvus_integrations.core.errors import ConfigError
-from milvus_integrations.core.layout import Layout
+from milvus_integrations.core.layout import Layout, VectorKind
 from milvus_integrations.core.lite import engine
 from milvus_integrations.core.mmr import mmr_select
+from milvus_integrations.core.modes import HybridConfig, RetrievalMode, check_k
 from milvus_integrations.core.records import Hit
-from milvus_integrations.core.validate import Vector, dense_matrix
+from milvus_integrations.core.validate import Vector, dense_matrix, sparse_vectors
 
 # HNSW search breadth, measured on Milvus Lite 3.2 (2 cores, 384-d clustered data, recall@10 vs exact search):
 #   5k rows:  ef 64 -> 0.999 plain / 0.933 filtered; ef 128 -> 0.986 / 0.975; ef 256 -> 0.999 / 0.996; ~5 ms
@@ -27,74 +27,17 @@ from milvus_integrations.core.validate import Vector, dense_matrix
 # defaults favour recall. A filter prunes the graph walk, so filtered searches get the wider one.
 DEFAULT_EF = 512
 DEFAULT_FILTERED_EF = 1024
-MAX_K = 16384
-RRF_K = 60
-
-
-class RetrievalMode(str, Enum):
-    """What a text query runs: dense vectors, BM25 full-text, or both fused."""
-
-    DENSE = "dense"
-    FULL_TEXT = "full_text"
-    HYBRID = "hybrid"
-
-
-_RANKER_NAMES = {"rrf": "rrf", "rrfranker": "rrf", "weighted": "weighted", "weightedranker": "weighted"}
 
 
 @dataclass(frozen=True)
-class HybridConfig:
-    """How hybrid results are fused: reciprocal rank fusion (`rrf_k`) or a weighted sum of scores (`weights`, one
-    per search: dense first, then full-text)."""
+class FieldQuery:
+    """One vector field's part of a search: `data` is a dense vector, a sparse ``{index: weight}`` dict, bytes, or
+    the query text for a BM25 field; `params` its search params; `limit` how many candidates it fetches (fused)."""
 
-    ranker: str = "rrf"
-    rrf_k: int = RRF_K
-    weights: tuple[float, ...] = (0.5, 0.5)
-
-    def __post_init__(self) -> None:
-        name = _RANKER_NAMES.get(str(self.ranker).lower()) if isinstance(self.ranker, str) else None
-        if name is None:
-            raise ConfigError(
-                f"hybrid ranker must be 'rrf' or 'weighted' (or 'RRFRanker' / 'WeightedRanker'), got {self.ranker!r}"
-            )
-        object.__setattr__(self, "ranker", name)
-        if isinstance(self.rrf_k, bool) or not isinstance(self.rrf_k, int) or self.rrf_k <= 0:
-            raise ConfigError(f"the RRF k must be a positive int, got {self.rrf_k!r}")
-        weights = tuple(self.weights)
-        if not weights or any(
-            isinstance(w, bool) or not isinstance(w, int | float) or not 0 <= w <= 1 for w in weights
-        ):
-            raise ConfigError(f"hybrid weights must be numbers within [0, 1], got {self.weights!r}")
-        object.__setattr__(self, "weights", tuple(float(w) for w in weights))
-
-    @classmethod
-    def parse(cls, ranker: str = "rrf", params: Mapping[str, Any] | None = None) -> HybridConfig:
-        """From a ranker name and the peers' parameter dicts (``{"k": 60}``, ``{"weights": [0.7, 0.3]}``)."""
-        params = dict(params or {})
-        unknown = set(params) - {"k", "weights"}
-        if unknown:
-            raise ConfigError(f"unknown hybrid ranker parameters {sorted(unknown)}; expected 'k' or 'weights'")
-        config = cls(ranker, int(params.get("k", RRF_K)), tuple(params.get("weights", (0.5, 0.5))))
-        if config.ranker == "rrf" and "weights" in params:
-            raise ConfigError("'weights' belongs to the weighted ranker; RRF takes 'k'")
-        if config.ranker == "weighted" and "k" in params:
-            raise ConfigError("'k' belongs to the RRF ranker; the weighted ranker takes 'weights'")
-        return config
-
-    def fuser(self, searches: int) -> RRFRanker | WeightedRanker:
-        if self.ranker == "rrf":
-            return RRFRanker(self.rrf_k)
-        if len(self.weights) != searches:
-            raise ConfigError(f"the weighted ranker needs {searches} weights (one per search), got {len(self.weights)}")
-        return WeightedRanker(*self.weights)
-
-
-def check_k(k: object, name: str = "k") -> int:
-    if not isinstance(k, int) or isinstance(k, bool) or k <= 0:
-        raise ConfigError(f"{name} must be a positive int, got {k!r}")
-    if k > MAX_K:
-        raise ConfigError(f"{name}={k} exceeds Milvus' limit of {MAX_K} results per query")
-    return k
+    field: str
+    data: Any
+    params: Mapping[str, Any] | None = None
+    limit: int | None = None
 
 
 @dataclass(frozen=True)
@@ -134,18 +77,36 @@ class Searcher:
         self.filtered_ef = filtered_ef
 
     # -- requests ----------------------------------------------------------------------------------------
-    def params(self, layout: Layout, metric: str, q: Query, k: int | None = None) -> dict[str, Any]:
-        """Search params for the main vector field: defaults, then the collection's, then the call's; HNSW's `ef`
-        is at least k."""
+    def params(self, layout: Layout, part: FieldQuery, q: Query, k: int | None = None) -> dict[str, Any]:
+        """Search params for one field: defaults, then the collection's and the call's (the main field) or the
+        part's own; HNSW's `ef` is at least k. Sparse fields get none (Lite refuses a non-zero drop ratio)."""
+        field = layout.vector_field(part.field)
         params: dict[str, Any] = {}
-        for source in (self.search_params, dict(q.params or {})):
-            inner = source.get("params", {k_: v for k_, v in source.items() if k_ not in ("metric_type", "params")})
-            params.update(inner)
-        main = layout.main
-        if main is not None and main.kind.value == "dense":
+        sources: list[Mapping[str, Any] | None] = [part.params] if part.params is not None else []
+        if part.params is None and field.name == layout.vector:
+            sources = [self.search_params, q.params]
+        for source in sources:
+            source = dict(source or {})
+            params.update(
+                source.get("params", {k_: v for k_, v in source.items() if k_ not in ("metric_type", "params")})
+            )
+        if field.kind is VectorKind.DENSE:
             ef = params.get("ef", self.filtered_ef if q.where else self.default_ef)
             params["ef"] = max(int(ef), k or q.k)
-        return {"metric_type": metric, "params": params}
+        return {"metric_type": field.metric, "params": params}
+
+    def _data(self, layout: Layout, field: str, data: Sequence[Any]) -> list[Any]:
+        """The queries for `field`, checked as rows are."""
+        spec = layout.vector_field(field)
+        if spec.kind is VectorKind.DENSE:
+            return list(dense_matrix(data, spec.dim, key=field, where=f" {self.collection.name!r}").tolist())
+        if spec.kind is VectorKind.SPARSE:
+            return list(sparse_vectors(data, key=field))
+        if spec.kind is VectorKind.BM25:
+            if not all(isinstance(text, str) for text in data):
+                raise ConfigError(f"a full-text search on {field!r} needs a query string")
+            return list(data)
+        return list(data)
 
     def _extra(self, q: Query) -> dict[str, Any]:
         extra = self.consistency.before_read()
@@ -158,22 +119,16 @@ class Searcher:
     def _fields(self, layout: Layout, q: Query) -> list[str]:
         return list(q.output_fields) if q.output_fields is not None else codec.output_fields(layout, q.with_vectors)
 
-    # -- the three searches ------------------------------------------------------------------------------
-    def dense(self, layout: Layout, vectors: Sequence[Vector] | Any, q: Query) -> list[list[dict[str, Any]]]:
-        """Raw nearest neighbours of each query vector, best first."""
-        main = layout.main
-        if main is None:
-            raise ConfigError(f"collection {self.collection.name!r} keeps no dense vectors: use full-text search")
-        if main.kind.value == "dense":
-            data: list[Any] = dense_matrix(vectors, main.dim, where=f" {self.collection.name!r}").tolist()
-        else:
-            data = list(vectors)
+    # -- one field, or several fused ----------------------------------------------------------------------
+    def search(self, layout: Layout, field: str, queries: Sequence[Any], q: Query) -> list[list[dict[str, Any]]]:
+        """Raw nearest neighbours on one vector field for each query, best first."""
+        data = self._data(layout, field, queries)
         extra = self._extra(q)
-        params = self.params(layout, main.metric, q)
+        params = self.params(layout, FieldQuery(field, None), q)
         fields = self._fields(layout, q)
         connection = self.collection.connection
         fast = None
-        if not q.partitions and q.timeout is None:
+        if field == layout.vector and not q.partitions and q.timeout is None:
             fast = engine.for_layout(
                 connection.uri, connection.db_name, self.collection.name, layout, is_lite_file=connection.is_lite
             )
@@ -188,14 +143,14 @@ class Searcher:
                         metric_type=params["metric_type"],
                         expr=q.where or None,
                         output_fields=fields,
-                        anns_field=main.name,
+                        anns_field=field,
                         search_params=params["params"],
                     )
             else:
                 results = self.collection.client.search(
                     self.collection.name,
                     data=data,
-                    anns_field=main.name,
+                    anns_field=field,
                     limit=q.k,
                     filter=q.where,
                     output_fields=fields,
@@ -206,62 +161,37 @@ class Searcher:
             raise self.collection.fail("search", exc) from None
         return [list(hits) for hits in results]
 
-    def text(self, layout: Layout, query: str, q: Query) -> list[dict[str, Any]]:
-        """Raw BM25 full-text results, best first."""
-        sparse = self._full_text_field(layout)
-        if not isinstance(query, str):
-            raise ConfigError("full-text search needs a query string")
-        extra = self._extra(q)
-        try:
-            results = self.collection.client.search(
-                self.collection.name,
-                data=[query],
-                anns_field=sparse,
-                limit=q.k,
-                filter=q.where,
-                output_fields=self._fields(layout, q),
-                search_params={"metric_type": "BM25"},
-                **extra,
+    def fused(self, layout: Layout, parts: Sequence[FieldQuery], q: Query, fuse: HybridConfig | Any) -> list[Hit]:
+        """One search per part, fused by `fuse` (a `HybridConfig`, or a pymilvus RERANK `Function`); k hits when
+        k match. Each part fetches `part.limit` candidates (default 2k)."""
+        if not parts:
+            raise ConfigError("a fused search needs at least one vector field to search")
+        requests = []
+        for part in parts:
+            limit = max(check_k(part.limit, "fetch_k") if part.limit is not None else 2 * q.k, q.k)
+            requests.append(
+                AnnSearchRequest(
+                    data=self._data(layout, part.field, [part.data]),
+                    anns_field=part.field,
+                    param=self.params(layout, part, q, limit),
+                    limit=limit,
+                    expr=q.where or None,
+                )
             )
-        except Exception as exc:
-            raise self.collection.fail("run a full-text search", exc) from None
-        return list(results[0])
-
-    def hybrid(
-        self, layout: Layout, vector: Vector, query: str, q: Query, config: HybridConfig, fetch_k: int | None = None
-    ) -> list[dict[str, Any]]:
-        """Dense + BM25 results fused by `config`; returns k hits when k match."""
-        sparse = self._full_text_field(layout)
-        main = layout.main
-        if main is None:
-            raise ConfigError(f"collection {self.collection.name!r} keeps no dense vectors: use full-text search")
-        fetch = max(check_k(fetch_k, "fetch_k") if fetch_k is not None else 2 * q.k, q.k)
-        matrix = dense_matrix([vector], main.dim, where=f" {self.collection.name!r}")
+        ranker = fuse.fuser(len(requests)) if isinstance(fuse, HybridConfig) else fuse
         extra = self._extra(q)
-        requests = [
-            AnnSearchRequest(
-                data=matrix.tolist(),
-                anns_field=main.name,
-                param=self.params(layout, main.metric, q, fetch),
-                limit=fetch,
-                expr=q.where or None,
-            ),
-            AnnSearchRequest(
-                data=[query], anns_field=sparse, param={"metric_type": "BM25"}, limit=fetch, expr=q.where or None
-            ),
-        ]
         try:
             results = self.collection.client.hybrid_search(
-                self.collection.name,
-                requests,
-                ranker=config.fuser(len(requests)),
-                limit=q.k,
-                output_fields=self._fields(layout, q),
-                **extra,
+                self.collection.name, requests, ranker=ranker, limit=q.k, output_fields=self._fields(layout, q), **extra
             )
         except Exception as exc:
             raise self.collection.fail("run a hybrid search", exc) from None
-        return list(results[0])
+        return [codec.hit(layout, h, "FUSED") for h in results[0]]
+
+    def hits(self, layout: Layout, field: str, query: Any, q: Query) -> list[Hit]:
+        """`search` on one field for one query, as hits scored under that field's metric."""
+        metric = layout.vector_field(field).metric
+        return [codec.hit(layout, h, metric) for h in self.search(layout, field, [query], q)[0]]
 
     def _full_text_field(self, layout: Layout) -> str:
         if not layout.sparse:
@@ -269,6 +199,15 @@ class Searcher:
                 f"collection {self.collection.name!r} has no BM25 field; create it with full-text search enabled"
             )
         return layout.sparse
+
+    def _main(self, layout: Layout) -> str:
+        if layout.vector is None:
+            raise ConfigError(f"collection {self.collection.name!r} keeps no dense vectors: use full-text search")
+        return layout.vector
+
+    def dense(self, layout: Layout, vectors: Sequence[Vector] | Any, q: Query) -> list[list[dict[str, Any]]]:
+        """Raw nearest neighbours of each query vector on the main vector field, best first."""
+        return self.search(layout, self._main(layout), vectors, q)
 
     # -- what the adapters call --------------------------------------------------------------------------
     def retrieve(
@@ -286,24 +225,24 @@ class Searcher:
         if mode is RetrievalMode.DENSE:
             if vector is None:
                 raise ConfigError("a dense search needs a query vector (an embedding)")
-            return [codec.hit(layout, h, layout.metric) for h in self.dense(layout, [vector], q)[0]]
+            return self.hits(layout, self._main(layout), vector, q)
         if text is None:
             raise ConfigError(f"a {mode.value} search needs the query text")
         if mode is RetrievalMode.FULL_TEXT:
-            return [codec.hit(layout, h, "BM25") for h in self.text(layout, text, q)]
+            return self.hits(layout, self._full_text_field(layout), text, q)
         if mode is RetrievalMode.HYBRID:
             if vector is None:
                 raise ConfigError("a hybrid search needs a query vector (an embedding)")
-            raw = self.hybrid(layout, vector, text, q, hybrid or HybridConfig(), fetch_k)
-            return [codec.hit(layout, h, "FUSED") for h in raw]
+            sparse, main = self._full_text_field(layout), self._main(layout)
+            parts = [FieldQuery(main, vector, limit=fetch_k), FieldQuery(sparse, text, limit=fetch_k)]
+            return self.fused(layout, parts, q, hybrid or HybridConfig())
         raise ConfigError(f"unknown retrieval mode {mode!r}")  # exhaustive: every RetrievalMode above
 
     def mmr(self, layout: Layout, q: Query, vector: Vector, *, fetch_k: int, lambda_mult: float) -> list[Hit]:
         """Maximal marginal relevance: `fetch_k` dense candidates, then `q.k` of them chosen by MMR."""
         check_k(fetch_k, "fetch_k")
-        candidates = Query(max(fetch_k, q.k), q.where, True, q.params, q.partitions, q.output_fields, q.timeout)
-        raw = self.dense(layout, [vector], candidates)[0]
-        hits = [codec.hit(layout, h, layout.metric) for h in raw]
+        candidates = replace(q, k=max(fetch_k, q.k), with_vectors=True)
+        hits = self.hits(layout, self._main(layout), vector, candidates)
         chosen = mmr_select(vector, [h.record.vector or [] for h in hits], q.k, lambda_mult)
         if not q.with_vectors:
             for i in chosen:

@@ -16,9 +16,10 @@ from milvus_integrations.core.consistency import Consistency
 from milvus_integrations.core.errors import ConfigError
 from milvus_integrations.core.filters import Expr, combine, compile_filter
 from milvus_integrations.core.layout import Layout
+from milvus_integrations.core.modes import RetrievalMode
 from milvus_integrations.core.options import StoreOptions
 from milvus_integrations.core.records import Hit, Record, relevance
-from milvus_integrations.core.search import Query, RetrievalMode, Searcher
+from milvus_integrations.core.search import Query, Searcher
 from milvus_integrations.core.tuning import bulk_gc_pause
 from milvus_integrations.core.validate import Vector
 
@@ -50,9 +51,7 @@ class Store:
     def name(self) -> str:
         return self.options.collection_name
 
-    @property
-    def lite_engine(self) -> bool:
-        return self.collection.lite_engine
+    lite_engine = property(lambda self: self.collection.lite_engine)
 
     def layout(self) -> Layout | None:
         return self.collection.layout()
@@ -163,8 +162,8 @@ class Store:
         return reads.count(self.collection, self.consistency) if self.layout() is not None else 0
 
     # -- search ------------------------------------------------------------------------------------------
-    def _ready(self, k: int, filter: Expr | None, expr: str | None, **more: Any) -> tuple[Layout, Query] | None:
-        """The layout and the query, or None while the collection does not exist (arguments checked first)."""
+    def ready(self, k: int, filter: Expr | None, expr: str | None, **more: Any) -> tuple[Layout, Query] | None:
+        """The layout and the query for `searcher` (None while there is no collection); arguments checked first."""
         Query(k, **more)
         layout = self.layout()
         return None if layout is None else (layout, Query(k, self.compile(filter, expr), **more))
@@ -173,7 +172,7 @@ class Store:
         self, vectors: Sequence[Vector], k: int = 4, *, filter: Expr | None = None, expr: str | None = None, **more: Any
     ) -> list[list[Hit]]:
         """Dense nearest neighbours of each vector, best first (`more`: `with_vectors`, `params`...)."""
-        ready = self._ready(k, filter, expr, **more)
+        ready = self.ready(k, filter, expr, **more)
         if ready is None:
             return [[] for _ in vectors]
         layout, q = ready
@@ -186,14 +185,14 @@ class Store:
         self, mode: RetrievalMode, k: int = 4, *, filter: Expr | None = None, expr: str | None = None, **how: Any
     ) -> list[Hit]:
         """The hits of one query in `mode`, best first (`how`: `text`, `vector`, `hybrid`, `fetch_k`)."""
-        ready = self._ready(k, filter, expr)
+        ready = self.ready(k, filter, expr)
         return [] if ready is None else self.searcher.retrieve(*ready, mode=mode, **how)
 
     def mmr(
         self, vector: Vector, k: int = 4, *, fetch_k: int = 20, lambda_mult: float = 0.5, **where: Any
     ) -> list[Hit]:
         """Maximal marginal relevance over `fetch_k` dense candidates (`where`: `filter`, `expr`)."""
-        ready = self._ready(k, where.pop("filter", None), where.pop("expr", None), **where)
+        ready = self.ready(k, where.pop("filter", None), where.pop("expr", None), **where)
         return [] if ready is None else self.searcher.mmr(*ready, vector, fetch_k=fetch_k, lambda_mult=lambda_mult)
 
     def close(self) -> None:

@@ -1,7 +1,7 @@
 """LangChain integration: `MilvusVectorStore` (dense, BM25 full-text and hybrid retrieval) over the shared core."""
 
 from milvus_integrations.core.errors import FilterError
-from milvus_integrations.core.search import RetrievalMode
+from milvus_integrations.core.modes import RetrievalMode
 from milvus_integrations.langchain.filters import to_ir
 from milvus_integrations.langchain.vectorstore import MilvusVectorStore
 

@@ -16,9 +16,9 @@ from milvus_integrations.core.connection import ConnectionConfig
 from milvus_integrations.core.errors import ConfigError, refuse_unknown
 from milvus_integrations.core.filters import Expr
 from milvus_integrations.core.ingest import EMBEDDING_WINDOW, WindowedAdd, check_window
+from milvus_integrations.core.modes import HybridConfig, RetrievalMode
 from milvus_integrations.core.options import StoreOptions
 from milvus_integrations.core.records import Hit, Record
-from milvus_integrations.core.search import HybridConfig, RetrievalMode
 from milvus_integrations.core.store import Store
 from milvus_integrations.core.tuning import bulk_gc_pause
 from milvus_integrations.embeddings.base import Embedder

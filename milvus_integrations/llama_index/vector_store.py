@@ -20,9 +20,9 @@ from milvus_integrations.core.aio import run_sync
 from milvus_integrations.core.connection import ConnectionConfig, redact_uri
 from milvus_integrations.core.errors import ConfigError, refuse_unknown
 from milvus_integrations.core.filters import Expr, ir
+from milvus_integrations.core.modes import HybridConfig, RetrievalMode
 from milvus_integrations.core.options import StoreOptions
 from milvus_integrations.core.records import Hit
-from milvus_integrations.core.search import HybridConfig, RetrievalMode
 from milvus_integrations.core.store import Store
 from milvus_integrations.core.tuning import bulk_gc_pause
 from milvus_integrations.llama_index.filters import to_ir
