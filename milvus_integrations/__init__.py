@@ -6,15 +6,19 @@ Importing this package imports neither LangChain nor LlamaIndex.
 from typing import TYPE_CHECKING
 
 from milvus_integrations.core.errors import (
+    AuthenticationError,
     CollectionNotFoundError,
     ConfigError,
     EmbeddingError,
     FilterError,
+    LiteFileInUseError,
     MilvusConnectionError,
     MilvusIntegrationError,
     MilvusOperationError,
+    MilvusTimeoutError,
     MissingDependencyError,
     PartialWriteError,
+    PermissionDeniedError,
     SchemaError,
     UnknownKeywordError,
 )
@@ -25,16 +29,20 @@ if TYPE_CHECKING:
 __version__ = "0.1.0"
 
 __all__ = [
+    "AuthenticationError",
     "CollectionNotFoundError",
     "ConfigError",
     "EmbeddingError",
     "FilterError",
+    "LiteFileInUseError",
     "MilvusClient",
     "MilvusConnectionError",
     "MilvusIntegrationError",
     "MilvusOperationError",
+    "MilvusTimeoutError",
     "MissingDependencyError",
     "PartialWriteError",
+    "PermissionDeniedError",
     "SchemaError",
     "UnknownKeywordError",
     "__version__",

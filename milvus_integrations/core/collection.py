@@ -11,13 +11,9 @@ from typing import Any
 
 from pymilvus import DataType, Function, FunctionType
 
-from milvus_integrations.core.connection import ConnectionConfig, redact_text, runs_lite_engine
-from milvus_integrations.core.errors import (
-    CollectionNotFoundError,
-    ConfigError,
-    MilvusIntegrationError,
-    MilvusOperationError,
-)
+from milvus_integrations.core.connection import ConnectionConfig, redact_text, redact_uri, runs_lite_engine
+from milvus_integrations.core.errors import CollectionNotFoundError, ConfigError, MilvusIntegrationError
+from milvus_integrations.core.failures import translate
 from milvus_integrations.core.layout import BM25_FUNCTION, Hints, Layout, VectorField, VectorKind, detect_layout
 
 CONSISTENCY_LEVELS = ("Strong", "Session", "Bounded", "Eventually")
@@ -106,11 +102,12 @@ class Collection:
         return self._lite
 
     def fail(self, action: str, exc: Exception) -> MilvusIntegrationError:
-        """The error for a failed Milvus call, without secrets."""
-        if isinstance(exc, MilvusIntegrationError):
-            return exc
-        message = redact_text(str(exc), self.connection.secrets())
-        return MilvusOperationError(f"Milvus failed to {action} in collection {self.name!r}: {message}")
+        """The error for a failed Milvus call (see `core.failures`), without secrets."""
+        where = f"{redact_uri(self.connection.uri)} (collection {self.name!r})"
+        return translate(exc, action=action, where=where, redact=self._redact)
+
+    def _redact(self, text: str) -> str:
+        return redact_text(text, self.connection.secrets())
 
     # -- layout ------------------------------------------------------------------------------------------
     def layout(self) -> Layout | None:

@@ -17,7 +17,13 @@ from urllib.parse import urlsplit, urlunsplit
 from pymilvus import MilvusClient as _PyMilvusClient
 
 from milvus_integrations.core import tuning
-from milvus_integrations.core.errors import ConfigError, MilvusConnectionError
+from milvus_integrations.core.errors import (
+    ConfigError,
+    MilvusConnectionError,
+    MilvusIntegrationError,
+    MilvusOperationError,
+)
+from milvus_integrations.core.failures import Guarded, lite_file_in_use, translate
 from milvus_integrations.core.lite.locks import Serialized, file_lock, is_lite_uri
 
 DEFAULT_LITE_URI = "./milvus_integrations.db"
@@ -97,6 +103,30 @@ class ConnectionConfig:
                 raise ConfigError(f"{name} {value!r} is not a readable file")
         if self.is_lite and (self.secure or any(getattr(self, n) for n in TLS_KEYWORDS[1:])):
             raise ConfigError("TLS settings apply to a server uri (https://...), not to a Milvus Lite .db file")
+        self._check_tls()
+
+    def _check_tls(self) -> None:
+        """Refuse the TLS combinations pymilvus would silently ignore (measured with pymilvus 3.0.2)."""
+        client = (self.client_pem_path, self.client_key_path)
+        if any(client) and not all(client):
+            raise ConfigError("mutual TLS needs both client_pem_path and client_key_path (and ca_pem_path)")
+        if all(client) and not self.ca_pem_path:
+            raise ConfigError("mutual TLS needs ca_pem_path (the CA that signed the server's certificate)")
+        if self.ca_pem_path and not all(client):
+            raise ConfigError(
+                "ca_pem_path is only used for mutual TLS, with client_pem_path and client_key_path; for one-way "
+                "TLS pass the CA (or the server's certificate) as server_pem_path"
+            )
+        if self.server_pem_path and all(client):
+            raise ConfigError(
+                "server_pem_path with client_pem_path/client_key_path: pymilvus would drop the client certificate; "
+                "for mutual TLS pass the CA as ca_pem_path instead of server_pem_path"
+            )
+        tls_files = self.server_pem_path or self.ca_pem_path or self.server_name
+        if tls_files and self.uri.lower().startswith(("http://", "tcp://", "grpc://")) and self.secure is not True:
+            raise ConfigError(
+                f"TLS settings were given but the uri {redact_uri(self.uri)!r} is plain: use https:// (or secure=True)"
+            )
 
     @property
     def is_lite(self) -> bool:
@@ -171,14 +201,29 @@ class ConnectionConfig:
             # that for abuse and, after ~80 s idle, sends GOAWAY "too_many_pings", which gRPC logs to stderr as an
             # error (the next call reconnects). A peer in this very process needs no liveness probe.
             kwargs["grpc_options"] = {"grpc.keepalive_time_ms": _NO_KEEPALIVE_MS}
+        if self.is_lite:
+            kwargs["uri"] = os.path.realpath(self.uri)  # one engine per file, however it is spelt (symlinks too)
         try:
             client = _PyMilvusClient(**kwargs)
         except Exception as exc:  # pymilvus raises several types; re-raise without secrets
-            message = redact_text(str(exc), self.secrets())
-            raise MilvusConnectionError(f"could not connect to Milvus at {redact_uri(self.uri)}: {message}") from None
+            raise self._connect_error(exc) from None
+        guarded = Guarded(client, self.timeout)
         if self.is_lite:
-            return cast(_PyMilvusClient, Serialized(client, self.lite_lock()))
-        return client
+            return cast(_PyMilvusClient, Serialized(guarded, self.lite_lock()))
+        return cast(_PyMilvusClient, guarded)
+
+    def _connect_error(self, exc: Exception) -> MilvusIntegrationError:
+        if self.is_lite and "Open local milvus failed" in str(exc):
+            in_use = lite_file_in_use(os.path.realpath(self.uri))
+            if in_use is not None:
+                return in_use
+        error = translate(exc, action="connect", where=redact_uri(self.uri), redact=self._redact)
+        if type(error) is MilvusOperationError:  # nothing more specific: still a failure to connect
+            return MilvusConnectionError(f"could not connect to Milvus at {redact_uri(self.uri)}: {error}")
+        return error
+
+    def _redact(self, text: str) -> str:
+        return redact_text(text, self.secrets())
 
 
 def runs_lite_engine(config: ConnectionConfig, client: Any) -> bool:

@@ -64,8 +64,24 @@ class MilvusConnectionError(MilvusIntegrationError, ConnectionError):
     the uri without its secrets."""
 
 
+class AuthenticationError(MilvusConnectionError):
+    """Milvus refused the credentials (a wrong or missing token / user and password)."""
+
+
+class MilvusTimeoutError(MilvusConnectionError, TimeoutError):
+    """A call to Milvus did not answer within the configured `timeout`."""
+
+
+class LiteFileInUseError(MilvusConnectionError):
+    """Another process holds the Milvus Lite file open (Lite lets one process open a .db at a time)."""
+
+
 class MilvusOperationError(MilvusIntegrationError):
     """Milvus refused or failed a call (search, query, delete, create...). Nothing we know of was changed."""
+
+
+class PermissionDeniedError(MilvusOperationError, PermissionError):
+    """The user Milvus knows us as lacks a privilege for the call (the message names it)."""
 
 
 class PartialWriteError(MilvusIntegrationError):

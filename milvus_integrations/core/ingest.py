@@ -104,6 +104,8 @@ class WindowedAdd:
         try:
             yield
         except PartialWriteError as exc:  # this window's own write stopped part-way
+            if not self.written:
+                raise
             written = self.written + exc.written_ids
             raise PartialWriteError(
                 f"{len(written)} of {len(self.texts)} rows were written before the add stopped: {exc}",

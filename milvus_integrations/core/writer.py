@@ -15,7 +15,6 @@ import numpy.typing as npt
 
 from milvus_integrations.core import codec
 from milvus_integrations.core.collection import Collection
-from milvus_integrations.core.connection import redact_text
 from milvus_integrations.core.consistency import Consistency
 from milvus_integrations.core.errors import ConfigError, PartialWriteError
 from milvus_integrations.core.layout import Layout
@@ -144,12 +143,13 @@ def write(
                 result = call(collection.name, chunk, **kwargs)
         except Exception as exc:
             failed = list(batch.ids[start:]) if batch.ids is not None else []
+            error = collection.fail("write", exc)
             raise PartialWriteError(
                 f"writing to {collection.name!r} failed after {len(written)} of {n} rows were written: "
-                f"{redact_text(str(exc), collection.connection.secrets())}",
+                f"{type(error).__name__}: {error}",
                 written_ids=written,
                 failed_ids=failed,
-            ) from None
+            ) from error
         written.extend(ids if ids is not None else _result_ids(result))
         if progress is not None:
             progress(end - start)
