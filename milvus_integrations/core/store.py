@@ -90,8 +90,7 @@ class Store:
         checked: RowsChecked | None = None,
         partition: str | None = None,
     ) -> list[Any]:
-        """Upsert records (an existing id is replaced), the whole batch validated first. `vectors`: one sequence
-        for the main vector field, or field -> sequence. Returns the ids (Milvus' own with auto ids)."""
+        """Upsert records (an existing id replaced), the batch validated first; `vectors`: a sequence, or by field."""
         with bulk_gc_pause(len(metadatas) if metadatas is not None else len(ids or texts or ())):
             layout, batch = batches.prepare(
                 self.collection, self._template(vectors), ids, texts, vectors, metadatas, checked
@@ -164,6 +163,8 @@ class Store:
     # -- search ------------------------------------------------------------------------------------------
     def ready(self, k: int, filter: Expr | None, expr: str | None, **more: Any) -> tuple[Layout, Query] | None:
         """The layout and the query for `searcher` (None while there is no collection); arguments checked first."""
+        if "search_params" in more:
+            more["params"] = more.pop("search_params")
         Query(k, **more)
         layout = self.layout()
         return None if layout is None else (layout, Query(k, self.compile(filter, expr), **more))

@@ -151,9 +151,9 @@ def write(
                 failed_ids=failed,
             ) from error
         written.extend(ids if ids is not None else _result_ids(result))
+        consistency.wrote(end - start)  # per chunk: a server seals its growing segment as it fills
         if progress is not None:
             progress(end - start)
-    consistency.wrote(n)
     return written
 
 

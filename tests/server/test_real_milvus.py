@@ -14,28 +14,20 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVER = ROOT / ".venv-milvus-server" / "bin" / "milvus-server"
-INNER = "tests/server/real/inside_namespace.py"  # no test_ prefix: collected only when named, inside the namespace
 
 pytestmark = [pytest.mark.milvus_server, pytest.mark.slow]
 
+# Each inner module starts (and stops) its own server by pid: plain, killed-and-restarted, authentication on, TLS.
+INNER = [
+    "tests/server/real/inside_namespace.py",
+    "tests/server/real/inside_restart.py",
+    "tests/server/real/inside_auth.py",
+    "tests/server/real/inside_tls.py",
+]  # no test_ prefix: collected only when named, inside the namespace
 SCRIPT = """
 set -e
 ip link set lo up
-# its own process group (setsid): the launcher starts `milvus run standalone` as a child, which a TERM to the
-# launcher alone left running; the whole group is stopped, by the launcher's pid, when this script exits
-setsid "$SERVER" --data "$DATA" > "$DATA.log" 2>&1 &
-SERVER_PID=$!
-stop() {
-  kill -TERM -$SERVER_PID 2>/dev/null || true
-  for i in $(seq 1 60); do kill -0 -$SERVER_PID 2>/dev/null || return 0; sleep 0.5; done
-  kill -KILL -$SERVER_PID 2>/dev/null || true
-}
-trap stop EXIT
-for i in $(seq 1 120); do
-  "$PY" -c "import socket; socket.create_connection(('127.0.0.1', 19530), 1)" 2>/dev/null && break
-  sleep 0.5
-done
-MILVUS_REAL_SERVER_URI=http://127.0.0.1:19530 "$PY" -m pytest -q -p no:cacheprovider "$INNER"
+exec "$PY" -m pytest -q -p no:cacheprovider $INNER
 """
 
 
@@ -49,18 +41,19 @@ def test_suite_on_a_real_milvus_server(tmp_path: Path) -> None:
         pytest.skip(f"cannot create a network namespace here: {probe.stderr.decode().strip()}")
     env = {
         **os.environ,
-        "SERVER": str(SERVER),
-        "DATA": str(tmp_path / "milvus"),
+        "MILVUS_SERVER_COMMAND": str(SERVER),
         "PY": sys.executable,
-        "INNER": INNER,
+        "INNER": " ".join(INNER),
         "PYTHONPATH": str(ROOT),
+        "TMPDIR": str(tmp_path),
+        "HF_HUB_OFFLINE": "1",
     }
     run = subprocess.run(
-        ["unshare", "-n", "sh", "-c", SCRIPT], cwd=ROOT, env=env, capture_output=True, text=True, timeout=900
+        ["unshare", "-n", "sh", "-c", SCRIPT], cwd=ROOT, env=env, capture_output=True, text=True, timeout=1500
     )
     tail = "\n".join(run.stdout.strip().splitlines()[-15:])
     assert run.returncode == 0, f"{tail}\n{run.stderr[-2000:]}"
     assert " passed" in tail and "failed" not in tail
     # nothing the server started outlives the run
-    left = subprocess.run(["pgrep", "-f", str(tmp_path / "milvus")], capture_output=True, text=True).stdout.split()
+    left = subprocess.run(["pgrep", "-f", str(tmp_path)], capture_output=True, text=True).stdout.split()
     assert not left, f"server processes still running: {left}"

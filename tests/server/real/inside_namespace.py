@@ -1,5 +1,5 @@
 """Run only inside the private network namespace that tests/server/test_real_milvus.py creates, against a real
-Milvus standalone server (PyPI `milvus` 2.3.5) on 127.0.0.1:19530. Elsewhere these tests skip."""
+Milvus standalone server (PyPI `milvus` 2.3.5) that this module starts. Elsewhere these tests skip."""
 
 from __future__ import annotations
 
@@ -18,10 +18,18 @@ from milvus_integrations.langchain import RetrievalMode
 from milvus_integrations.llama_index import MilvusVectorStore as LIStore
 from tests.cases.filter_cases import CASES, ROWS, Case
 from tests.support.fake_embeddings import WordEmbeddings, word_vector
+from tests.support.milvus_server import MilvusServer
 
-URI = os.environ.get("MILVUS_REAL_SERVER_URI", "")
-pytestmark = pytest.mark.skipif(not URI, reason="runs inside the network namespace of test_real_milvus.py")
+pytestmark = pytest.mark.skipif(
+    not os.environ.get("MILVUS_SERVER_COMMAND"), reason="runs inside the network namespace of test_real_milvus.py"
+)
 _names = itertools.count()
+
+
+@pytest.fixture(scope="module")
+def uri(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with MilvusServer(tmp_path_factory.mktemp("plain") / "milvus") as server:
+        yield server.uri
 
 
 @pytest.fixture
@@ -31,16 +39,16 @@ def name() -> str:
 
 class TestStandardSuiteOnRealMilvus(VectorStoreIntegrationTests):
     @pytest.fixture
-    def vectorstore(self) -> Iterator[VectorStore]:  # type: ignore[override]
-        store = LCStore(self.get_embeddings(), uri=URI, collection_name=f"std{next(_names)}")
+    def vectorstore(self, uri: str) -> Iterator[VectorStore]:  # type: ignore[override]
+        store = LCStore(self.get_embeddings(), uri=uri, collection_name=f"std{next(_names)}")
         try:
             yield store
         finally:
             store.store.client.drop_collection(store.collection_name)
 
 
-def test_duplicate_ids_replace_on_a_real_server(name: str) -> None:
-    store = LCStore(WordEmbeddings(), uri=URI, collection_name=name)
+def test_duplicate_ids_replace_on_a_real_server(uri: str, name: str) -> None:
+    store = LCStore(WordEmbeddings(), uri=uri, collection_name=name)
     store.add_texts(["a cat"], metadatas=[{"a": 1}], ids=["x"])
     store.add_texts(["a dog"], metadatas=[{"b": 2}], ids=["x"])
     assert store.store.count() == 1
@@ -49,8 +57,8 @@ def test_duplicate_ids_replace_on_a_real_server(name: str) -> None:
 
 
 @pytest.mark.parametrize("case", [c for c in CASES if c.mongo is not None], ids=lambda c: c.name)
-def test_filter_cases_on_a_real_server(case: Case) -> None:
-    store = LCStore(WordEmbeddings(), uri=URI, collection_name="filter_cases")
+def test_filter_cases_on_a_real_server(uri: str, case: Case) -> None:
+    store = LCStore(WordEmbeddings(), uri=uri, collection_name="filter_cases")
     if store.store.layout() is None:
         ids = list(ROWS)
         store.store.add(ids, ids, [word_vector("x")] * len(ids), [ROWS[i] for i in ids])
@@ -59,18 +67,18 @@ def test_filter_cases_on_a_real_server(case: Case) -> None:
     assert got == case.expected
 
 
-def test_llama_index_and_seed_client_on_a_real_server(name: str) -> None:
-    lc = LCStore(WordEmbeddings(), uri=URI, collection_name=name)
+def test_llama_index_and_seed_client_on_a_real_server(uri: str, name: str) -> None:
+    lc = LCStore(WordEmbeddings(), uri=uri, collection_name=name)
     lc.add_texts(["cat pet", "truck road"], metadatas=[{"k": 1}, {"k": 2}], ids=["c", "t"])
-    li = LIStore(uri=URI, collection_name=name)
+    li = LIStore(uri=uri, collection_name=name)
     flt = MetadataFilters(filters=[MetadataFilter(key="k", value=2)])
     assert li.query(VectorStoreQuery(query_embedding=word_vector("cat"), similarity_top_k=2, filters=flt)).ids == ["t"]
-    client = MilvusClient(collection_name=name + "_seed", uri=URI, vector_field="v", pk_field="id", overwrite=True)
+    client = MilvusClient(collection_name=name + "_seed", uri=uri, vector_field="v", pk_field="id", overwrite=True)
     client.insert_data([{"id": i, "v": [float(i), 1.0]} for i in range(30)])
     assert len(client.search_data([3.0, 1.0], top_k=25)[0]) == 25
 
 
-def test_full_text_needs_milvus_2_5(name: str) -> None:
-    store = LCStore(WordEmbeddings(), uri=URI, collection_name=name, retrieval_mode=RetrievalMode.HYBRID)
+def test_full_text_needs_milvus_2_5(uri: str, name: str) -> None:
+    store = LCStore(WordEmbeddings(), uri=uri, collection_name=name, retrieval_mode=RetrievalMode.HYBRID)
     with pytest.raises(Exception):  # noqa: B017 - Milvus 2.3 has no BM25 function; the error is Milvus' own
         store.add_texts(["x"])
