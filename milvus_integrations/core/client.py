@@ -15,16 +15,15 @@ from typing import Any
 
 from milvus_integrations.core import batches, reads, writer
 from milvus_integrations.core.collection import Collection, CreateSettings
-from milvus_integrations.core.connection import ConnectionConfig
+from milvus_integrations.core.connection import CONNECTION_KEYWORDS, ConnectionConfig
 from milvus_integrations.core.consistency import Consistency
-from milvus_integrations.core.errors import CollectionNotFoundError, ConfigError, SchemaError
+from milvus_integrations.core.errors import CollectionNotFoundError, ConfigError, SchemaError, refuse_unknown
 from milvus_integrations.core.infer import infer_layout, split_rows
 from milvus_integrations.core.layout import BINARY_METRICS, METRICS, Hints, Layout, VectorKind
 from milvus_integrations.core.search import Query, Searcher
 from milvus_integrations.core.writer import WriteMode
 
 DEFAULT_URI = "./milvus_client.db"
-DEFAULT_EF = 64
 
 Row = Mapping[str, Any]
 
@@ -47,7 +46,11 @@ class MilvusClient:
         distance_metric: str = "L2",
         timeout: float | None = None,
         overwrite: bool = False,
+        **connection: Any,
     ) -> None:
+        """The classic page's arguments; `connection` takes the other connection keywords of pymilvus'
+        `MilvusClient` (`user`, `password`, `db_name`, `secure`, `server_pem_path`, `server_name`, `ca_pem_path`,
+        `client_pem_path`, `client_key_path`); anything else raises `UnknownKeywordError`."""
         if not isinstance(distance_metric, str) or distance_metric.upper() not in METRICS + BINARY_METRICS:
             raise ConfigError(f"distance_metric {distance_metric!r} is not one of {METRICS + BINARY_METRICS}")
         if index_params is not None and not isinstance(index_params, Mapping):
@@ -62,7 +65,9 @@ class MilvusClient:
         self.distance_metric = distance_metric.upper()
         self.timeout = timeout
         self._partitions = list(partitions or [])
-        self._connection = ConnectionConfig(uri=uri, token=token, timeout=timeout)
+        unknown = set(connection) - (set(CONNECTION_KEYWORDS) - {"uri", "token", "timeout"})
+        refuse_unknown(dict.fromkeys(unknown), "MilvusClient()")
+        self._connection = ConnectionConfig.from_args(uri, token, timeout=timeout, **connection)
         self._collection = Collection(
             self._connection,
             collection_name,
@@ -72,7 +77,7 @@ class MilvusClient:
         )
         self._client = self._collection.client
         self._consistency = Consistency(self._collection)
-        self._searcher = Searcher(self._collection, self._consistency, default_ef=DEFAULT_EF, filtered_ef=DEFAULT_EF)
+        self._searcher = Searcher(self._collection, self._consistency)  # the stores' recall-oriented ef
         layout = self._collection.layout()
         if layout is not None:
             self._adopt(layout)

@@ -203,11 +203,14 @@ class ConnectionConfig:
             kwargs["grpc_options"] = {"grpc.keepalive_time_ms": _NO_KEEPALIVE_MS}
         if self.is_lite:
             kwargs["uri"] = os.path.realpath(self.uri)  # one engine per file, however it is spelt (symlinks too)
+        error: MilvusIntegrationError | None = None
         try:
             client = _PyMilvusClient(**kwargs)
-        except Exception as exc:  # pymilvus raises several types; re-raise without secrets
-            raise self._connect_error(exc) from None
-        guarded = Guarded(client, self.timeout)
+        except Exception as exc:  # pymilvus raises several types; ours is raised below, with nothing chained
+            error = self._connect_error(exc)
+        if error is not None:
+            raise error
+        guarded = Guarded(client, self.timeout, redact_uri(self.uri), self._redact)
         if self.is_lite:
             return cast(_PyMilvusClient, Serialized(guarded, self.lite_lock()))
         return cast(_PyMilvusClient, guarded)

@@ -121,13 +121,16 @@ READS = frozenset({"search", "hybrid_search", "query", "query_iterator", "search
 
 
 class Guarded:
-    """A pymilvus client whose calls get the configured per-call `timeout` (so no call outlives it) and whose reads
-    load the collection again once when the server answers "collection not loaded" (after a server restart, the
-    collection is released until someone loads it: measured on Milvus 2.3.5)."""
+    """A pymilvus client whose calls get the configured per-call `timeout` (so no call outlives it), raise our own
+    errors (`translate`; raised outside the handler, so no pymilvus exception, which may hold the token, is chained
+    to them), and, for reads, load the collection again once when the server answers "collection not loaded"
+    (after a server restart the collection stays released until someone loads it: measured on Milvus 2.3.5)."""
 
-    def __init__(self, target: Any, timeout: float | None) -> None:
+    def __init__(self, target: Any, timeout: float | None, where: str, redact: Any) -> None:
         self._target = target
         self._timeout = timeout
+        self._where = where
+        self._redact = redact
 
     def __getattr__(self, name: str) -> Any:
         attr = getattr(self._target, name)
@@ -138,13 +141,47 @@ class Guarded:
         def call(*args: Any, **kwargs: Any) -> Any:
             if timeout is not None and kwargs.get("timeout") is None:
                 kwargs["timeout"] = timeout
-            try:
-                return attr(*args, **kwargs)
-            except Exception as exc:
-                collection = args[0] if args else kwargs.get("collection_name")
-                if name not in READS or not isinstance(collection, str) or not is_not_loaded(exc):
-                    raise
-            self._target.load_collection(collection, timeout=timeout)
-            return attr(*args, **kwargs)
+            collection = args[0] if args else kwargs.get("collection_name")
+            for attempt in (1, 2):
+                try:
+                    result = attr(*args, **kwargs)
+                    return _IteratorGuard(result, self) if hasattr(result, "next") else result
+                except Exception as exc:
+                    again = attempt == 1 and name in READS and isinstance(collection, str) and is_not_loaded(exc)
+                    error = None if again else self.error(name, exc)
+                if error is not None:
+                    raise error
+                self.reload(str(collection))
+            raise AssertionError("unreachable")  # pragma: no cover
 
         return call
+
+    def error(self, action: str, exc: BaseException) -> MilvusIntegrationError:
+        return translate(exc, action=action.replace("_", " "), where=self._where, redact=self._redact)
+
+    def reload(self, collection: str) -> None:
+        try:
+            self._target.load_collection(collection, timeout=self._timeout)
+        except Exception as exc:
+            error = self.error("load the collection", exc)
+        else:
+            return
+        raise error
+
+
+class _IteratorGuard:
+    """A query/search iterator whose `next` raises our errors, as `Guarded` calls do."""
+
+    def __init__(self, target: Any, guard: Guarded) -> None:
+        self._target = target
+        self._guard = guard
+
+    def next(self) -> Any:
+        try:
+            return self._target.next()
+        except Exception as exc:
+            error = self._guard.error("read the next page", exc)
+        raise error
+
+    def close(self) -> Any:
+        return self._target.close()

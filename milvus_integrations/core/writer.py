@@ -15,7 +15,7 @@ import numpy.typing as npt
 
 from milvus_integrations.core import codec
 from milvus_integrations.core.collection import Collection
-from milvus_integrations.core.consistency import Consistency
+from milvus_integrations.core.consistency import SERVER_SEAL_ROWS, Consistency
 from milvus_integrations.core.errors import ConfigError, PartialWriteError
 from milvus_integrations.core.layout import Layout
 from milvus_integrations.core.lite import engine
@@ -112,6 +112,8 @@ def write(
     if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size <= 0:
         raise ConfigError(f"batch_size must be a positive int, got {batch_size!r}")
     n = len(batch)
+    if not collection.lite_engine:  # a server seals its growing segment every SERVER_SEAL_ROWS (core.consistency)
+        batch_size = min(batch_size, SERVER_SEAL_ROWS)
     fast = None
     if partition is None:
         connection = collection.connection

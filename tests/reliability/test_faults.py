@@ -72,7 +72,8 @@ def test_a_port_nobody_listens_on_fails_at_once_naming_the_uri_without_secrets()
     with pytest.raises(MilvusConnectionError) as info:
         MilvusVectorStore(WordEmbeddings(), uri=uri, timeout=5)
     assert time.monotonic() - started < 5 + SLACK
-    text = f"{info.value!s} {info.value!r} {info.value.__cause__!r} {info.value.__context__!r}"
+    assert info.value.__cause__ is None and info.value.__context__ is None  # nothing of pymilvus' is chained
+    text = f"{info.value!s} {info.value!r}"
     assert f"127.0.0.1:{uri.rsplit(':', 1)[1]}" in text and "Sup3r-secret" not in text
 
 

@@ -110,3 +110,11 @@ def test_threads_over_tcp(server_uri: str, collection_name: str) -> None:
         t.join(timeout=300)
     assert errors == []
     assert store.count() == 1 + 4 * 10 * 5
+
+
+@pytest.mark.parametrize("through", ["langchain", "llama_index", "seed_client"])
+def test_recall_on_random_vectors_over_tcp(server_uri: str, collection_name: str, through: str) -> None:
+    from tests.cases.recall import ALL, FLOOR, Corpus
+
+    plain, filtered = ALL[through](Corpus.make(5000), server_uri, collection_name)
+    assert plain >= FLOOR and filtered >= FLOOR, (plain, filtered)

@@ -15,7 +15,8 @@ from typing import Any
 
 import pytest
 
-from milvus_integrations import ConfigError, MilvusClient as SeedClient, MilvusConnectionError
+from milvus_integrations import ConfigError, MilvusConnectionError
+from milvus_integrations import MilvusClient as SeedClient
 from milvus_integrations.langchain import MilvusVectorStore as LCStore
 from milvus_integrations.llama_index import MilvusVectorStore as LIStore
 from tests.support.certs import Certs, make_certs
