@@ -54,6 +54,9 @@ class StoreOptions:
     # is the main field plain searches use, and each keeps its own index and search params
     vectors: tuple[VectorSpec, ...] = ()
     properties: Mapping[str, Any] | None = None  # collection properties set at creation (TTL, mmap...)
+    # text_field names a new collection's text field but only is preferred on attach (the LlamaIndex peer's
+    # `text_key` may name a dynamic key of a collection made elsewhere)
+    text_field_preferred: bool = False
 
     def __post_init__(self) -> None:
         check_name(self.collection_name)
@@ -153,7 +156,8 @@ class StoreOptions:
     def hints(self) -> Hints:
         return Hints(
             primary_field=self.primary_field,
-            text_field=self.text_field,
+            text_field=None if self.text_field_preferred else self.text_field,
+            text_preferred=tuple(dict.fromkeys((*(n for n in [self.text_field] if n), *Hints().text_preferred))),
             vector_field=self.vector_field,
             # a new collection's main field is preferred on attach, not required: a collection made by another tool
             # keeps its own names

@@ -88,12 +88,13 @@ def resolve(given: Mapping[str, Any]) -> Settings:
             f"MilvusVectorStore got unexpected keyword arguments: {', '.join(unknown)} (see compat.KEYWORDS)"
         )
     values: dict[str, Any] = {}
+    named: dict[str, str] = {}
     for name, value in given.items():
         canonical = ALIASES.get(name, name)
         if canonical in values and value is not None and values[canonical] is not None and values[canonical] != value:
-            raise ConfigError(f"{name}={value!r} contradicts {canonical}={values[canonical]!r}; pass one of them")
+            raise ConfigError(f"{name}={value!r} contradicts {named[canonical]}={values[canonical]!r}; pass one")
         if value is not None or canonical not in values:
-            values[canonical] = value
+            values[canonical], named[canonical] = value, name
     return Settings(values)
 
 
@@ -186,6 +187,7 @@ def plan(settings: Settings, collection_name: str, dim: int | None) -> Plan:
         drop_old=bool(s.get("overwrite", False)),
         insert_batch_size=s.get("batch_size", 1000),
         text_field=text,
+        text_field_preferred=True,
         vector_field=s.get("embedding_field"),
         primary_field=s.get("primary_field"),
         not_text=NOT_TEXT,

@@ -241,6 +241,8 @@ class MilvusVectorStore(BasePydanticVectorStore):
             layout = self._store.layout() or self._store.options.template()
             peer = self._peer_rows(layout)
             rows = [to_peer_row(n, self._ref_doc_key()) if peer else to_row(n) for n in nodes]
+            if layout.text is None and self.text_key:  # the text under a dynamic key (a collection made elsewhere)
+                rows = [(i, t, {**m, self.text_key: t}) for i, t, m in rows]
             ids, texts, metadatas = zip(*rows, strict=True)
             vectors: dict[str, Any] = {}
             for field in layout.vectors:
@@ -322,6 +324,8 @@ class MilvusVectorStore(BasePydanticVectorStore):
 
     def _node(self, record: Record, output_fields: Sequence[str] | None = None) -> BaseNode:
         node = to_node(record)
+        if not record.text and self.text_key and isinstance(node.metadata.get(self.text_key), str):
+            node.set_content(node.metadata.pop(self.text_key))  # the text under a dynamic key
         keep = output_fields if output_fields is not None else self.output_fields
         if keep is not None:
             node.metadata = {k: v for k, v in node.metadata.items() if k in keep}
