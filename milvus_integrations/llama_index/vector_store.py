@@ -17,7 +17,7 @@ from pydantic import ConfigDict, Field, PrivateAttr
 
 from milvus_integrations.conventions import PEER_DOC_ID_FIELD, REF_DOC_ID_KEY
 from milvus_integrations.core.aio import run_sync
-from milvus_integrations.core.connection import ConnectionConfig, redact_uri
+from milvus_integrations.core.connection import CONNECTION_KEYWORDS, ConnectionConfig, redact_uri
 from milvus_integrations.core.errors import ConfigError, refuse_unknown
 from milvus_integrations.core.filters import Expr, ir
 from milvus_integrations.core.layout import Layout, VectorField, VectorKind
@@ -69,7 +69,8 @@ class MilvusVectorStore(BasePydanticVectorStore):
     """A LlamaIndex vector store on Milvus (Lite by default; a server or Zilliz Cloud with `uri` and `token`).
 
     Takes llama-index-vector-stores-milvus' constructor keywords (`compat.KEYWORDS`; `id_field`, `text_field`,
-    `vector_field` and `metric` are aliases). Without `dim` the dimension is inferred from the first nodes added
+    `vector_field` and `metric` are aliases) and the connection keywords (`timeout`, `db_name`, `user` /
+    `password`, TLS: see `core.connection`). Without `dim` the dimension is inferred from the first nodes added
     and the collection is created then; with `dim` it is created at construction. Rows written by the LangChain
     adapter or by the peer are read as nodes; nodes written here come back whole (type, relationships, ref_doc_id).
     """
@@ -118,8 +119,10 @@ class MilvusVectorStore(BasePydanticVectorStore):
         dim: int | None = None,
         **kwargs: Any,
     ) -> None:
+        connection = {k: kwargs.pop(k) for k in CONNECTION_KEYWORDS if k in kwargs and k not in ("uri", "token")}
         settings = resolve(kwargs)
         plan = compat_plan(settings, collection_name, dim)
+        config = ConnectionConfig.from_args(uri, token, **connection)
         get = settings.get
         super().__init__(  # type: ignore[call-arg]
             uri=uri,
@@ -152,7 +155,7 @@ class MilvusVectorStore(BasePydanticVectorStore):
             batch_size=plan.options.insert_batch_size,
         )
         self._plan = plan
-        self._store = Store(plan.options, ConnectionConfig(uri=uri, token=token))
+        self._store = Store(plan.options, config)
         if plan.index_management is IndexManagement.CREATE_IF_NOT_EXISTS:
             index_missing(self._store)
         if dim is not None:  # created now, as the peer does

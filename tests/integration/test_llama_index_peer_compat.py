@@ -284,3 +284,10 @@ def test_custom_field_names_and_a_text_key_under_a_dynamic_key(tmp_path: Path) -
     )  # fmt: skip
     got = store.query(q("cat", k=1))
     assert got.nodes[0].text == "a cat" and got.nodes[0].metadata == {"custom_meta": "m1"}
+
+
+def test_connection_keywords_reach_the_connection(tmp_path: Path) -> None:
+    store = MilvusVectorStore(uri=str(tmp_path / "c.db"), timeout=30)
+    assert store.store.connection.timeout == 30
+    with pytest.raises(ConfigError, match="TLS"):
+        MilvusVectorStore(uri=str(tmp_path / "c.db"), secure=True)
