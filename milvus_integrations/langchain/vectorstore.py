@@ -64,6 +64,15 @@ class MilvusVectorStore(VectorStore):
         timeout: float | None = None,
         auto_id: bool = False,
         embedding_window: int = EMBEDDING_WINDOW,
+        user: str | None = None,
+        password: str | None = None,
+        db_name: str | None = None,
+        secure: bool | None = None,
+        server_pem_path: str | None = None,
+        server_name: str | None = None,
+        ca_pem_path: str | None = None,
+        client_pem_path: str | None = None,
+        client_key_path: str | None = None,
     ) -> None:
         if embedding is not None and embedding_function is not None:
             raise ConfigError("pass embedding or embedding_function (its langchain-milvus name), not both")
@@ -82,6 +91,15 @@ class MilvusVectorStore(VectorStore):
             token,
             connection_args=connection_args,
             timeout=timeout,
+            user=user,
+            password=password,
+            db_name=db_name,
+            secure=secure,
+            server_pem_path=server_pem_path,
+            server_name=server_name,
+            ca_pem_path=ca_pem_path,
+            client_pem_path=client_pem_path,
+            client_key_path=client_key_path,
         )
         options = StoreOptions(
             collection_name,

@@ -75,16 +75,44 @@ class MilvusVectorStore(BasePydanticVectorStore):
         batch_size: int = 1000,
         similarity_metric: str | None = None,
         enable_sparse: bool | None = None,
+        connection_args: Mapping[str, Any] | None = None,
+        user: str | None = None,
+        password: str | None = None,
+        db_name: str | None = None,
+        timeout: float | None = None,
+        secure: bool | None = None,
+        server_pem_path: str | None = None,
+        server_name: str | None = None,
+        ca_pem_path: str | None = None,
+        client_pem_path: str | None = None,
+        client_key_path: str | None = None,
         **kwargs: Any,
     ) -> None:
+        # connection settings as pymilvus' MilvusClient takes them (keywords or a connection_args dict); they are
+        # passed through, never stored on the model (so no secret is in its fields or dumps)
+        connection = ConnectionConfig.from_args(
+            uri if uri != DEFAULT_URI or not connection_args else None,
+            token,
+            connection_args=connection_args,
+            user=user,
+            password=password,
+            db_name=db_name,
+            timeout=timeout,
+            secure=secure,
+            server_pem_path=server_pem_path,
+            server_name=server_name,
+            ca_pem_path=ca_pem_path,
+            client_pem_path=client_pem_path,
+            client_key_path=client_key_path,
+        )
         if metric is not None and similarity_metric is not None and metric != similarity_metric:
             raise ConfigError("pass metric or similarity_metric (its name in the LlamaIndex peer), not both")
         full_text = bool(full_text_search if full_text_search is not None else enable_sparse)
         HybridConfig(hybrid_ranker)  # validated before anything is opened
         super().__init__(  # type: ignore[call-arg]
-            uri=uri,
+            uri=connection.uri,
             collection_name=collection_name,
-            token=token,
+            token=connection.token,
             metric=(metric or similarity_metric or "COSINE").upper(),
             dim=dim,
             consistency_level=consistency_level,
@@ -108,7 +136,7 @@ class MilvusVectorStore(BasePydanticVectorStore):
             insert_batch_size=batch_size,
             not_text=NOT_TEXT,
         )
-        self._store = Store(options, ConnectionConfig(uri=uri, token=token))
+        self._store = Store(options, connection)
 
     def __repr_args__(self) -> Any:
         for name, value in super().__repr_args__():
