@@ -172,12 +172,14 @@ class MilvusVectorStore(VectorStore):
             raise ConfigError(f"got {len(metadatas)} metadatas for {len(texts)} texts")
         if ids is not None and len(ids) != len(texts):
             raise ConfigError(f"got {len(ids)} ids for {len(texts)} texts")
-        if self.auto_id and ids is not None and any(i is not None for i in ids):
-            raise ConfigError("ids were given, but this store has auto_id=True: Milvus makes the ids")
+        layout = self.store.layout()  # a collection made with auto ids (langchain-milvus' from_texts) numbers rows
+        auto = self.auto_id or (layout is not None and layout.auto_id)
+        if auto and ids is not None and any(i is not None for i in ids):
+            raise ConfigError("ids were given, but this collection has auto_id=True: Milvus makes the ids")
         with bulk_gc_pause(len(texts)):  # a large call makes many objects here (see core.tuning)
             final_ids = (
                 None
-                if self.auto_id
+                if auto
                 else [str(uuid.uuid4()) if i is None else str(i) for i in (ids or [None] * len(texts))]
             )
             # the store copies each metadata dict into its row and never changes it: no copy here

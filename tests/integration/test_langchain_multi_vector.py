@@ -229,13 +229,16 @@ async def test_async_twins(multi: Milvus) -> None:
 
 # -- attach to a collection laid out as langchain-milvus lays it out ---------------------------------------------
 def test_attach_to_peer_layout_dense_and_bm25(tmp_path: Path) -> None:
+    """As langchain-milvus 0.4's from_documents makes it (seen on Lite): INT64 auto-id `pk`, typed metadata fields,
+    no dynamic field, a BM25 function with a generated name."""
     URI = uri(tmp_path, "peer")
     client = MilvusClient(URI)
-    schema = client.create_schema(auto_id=False, enable_dynamic_field=True)
-    schema.add_field("pk", DataType.VARCHAR, is_primary=True, max_length=512)
+    schema = client.create_schema(auto_id=True, enable_dynamic_field=False)
     schema.add_field("text", DataType.VARCHAR, max_length=65535, enable_analyzer=True)
+    schema.add_field("pk", DataType.INT64, is_primary=True, auto_id=True)
     schema.add_field("dense", DataType.FLOAT_VECTOR, dim=len(VOCAB) + 1)
     schema.add_field("sparse", DataType.SPARSE_FLOAT_VECTOR)
+    schema.add_field("category", DataType.VARCHAR, max_length=65535)
     schema.add_function(Function("bm25_function_1234", FunctionType.BM25, ["text"], ["sparse"]))
     index = client.prepare_index_params()
     index.add_index("dense", index_type="HNSW", metric_type="L2", params={"M": 8, "efConstruction": 64})
@@ -243,17 +246,19 @@ def test_attach_to_peer_layout_dense_and_bm25(tmp_path: Path) -> None:
     client.create_collection("LangChainCollection", schema=schema, index_params=index)
     emb = Stemmed()
     client.insert("LangChainCollection", [
-        {"pk": f"p{i}", "text": d.page_content, "dense": emb.embed_query(d.page_content), **d.metadata}
-        for i, d in enumerate(DOCS)
+        {"text": d.page_content, "dense": emb.embed_query(d.page_content), **d.metadata} for d in DOCS
     ])  # fmt: skip
     client.close()
     store = Milvus(emb, builtin_function=BM25BuiltInFunction(), vector_field=["dense", "sparse"],
                    collection_name="LangChainCollection", connection_args={"uri": URI})  # fmt: skip
     assert store.similarity_search("dogs", k=1)[0].metadata["category"] == "pets"
-    store.add_texts(["I like cats"], [{"category": "pets"}], ids=["mine"])
-    assert store.similarity_search("cats", k=1, anns_field="sparse")[0].id == "mine"
+    (new_id,) = store.add_texts(["I like cats"], [{"category": "pets"}])  # Milvus numbers it
+    found = store.similarity_search("cats", k=1, anns_field="sparse")[0]
+    assert (found.id, found.metadata) == (new_id, {"category": "pets"})
     layout = store.store.require_layout()
     assert [(v.name, v.metric) for v in layout.vectors] == [("dense", "L2"), ("sparse", "BM25")]
+    with pytest.raises(ConfigError, match="auto_id"):
+        store.add_texts(["x"], [{"category": "pets"}], ids=["mine"])
 
 
 # -- bad input: a clear error naming it, nothing written ----------------------------------------------------------
