@@ -170,7 +170,9 @@ class Searcher:
 
     def fused(self, layout: Layout, parts: Sequence[FieldQuery], q: Query, fuse: HybridConfig | Any) -> list[Hit]:
         """One search per part, fused by `fuse` (a `HybridConfig`, or a pymilvus RERANK `Function`); k hits when
-        k match. Each part fetches `part.limit` candidates (default 2k)."""
+        k match. Each part fetches `part.limit` candidates (default 2k). Scores are Milvus' fused scores; with a
+        `HybridConfig`, relevance is the score over the best one possible (1.0: first, or a perfect score, on every
+        field), with a RERANK `Function` the score clamped to [0, 1]."""
         if not parts:
             raise ConfigError("a fused search needs at least one vector field to search")
         requests = []
@@ -193,7 +195,11 @@ class Searcher:
             )
         except Exception as exc:
             raise self.collection.fail("run a hybrid search", exc) from None
-        return [codec.hit(layout, h, "FUSED") for h in results[0]]
+        hits = [codec.hit(layout, h, "FUSED") for h in results[0]]
+        best = fuse.best(len(requests)) if isinstance(fuse, HybridConfig) else None
+        for h in hits:  # relevance: the fused score over the best one possible (first in every list / all 1.0)
+            h.relevance = min(1.0, max(0.0, h.score / best)) if best else h.relevance
+        return hits
 
     def hits(self, layout: Layout, field: str, query: Any, q: Query) -> list[Hit]:
         """`search` on one field for one query, as hits scored under that field's metric."""

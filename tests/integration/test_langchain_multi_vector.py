@@ -216,6 +216,8 @@ def test_weighted_default_is_one_per_field(multi: Milvus) -> None:
     explicit = multi.similarity_search_with_score(query, k=4, ranker_type="weighted",
                                                   ranker_params={"weights": [1.0, 1.0, 1.0]})  # fmt: skip
     assert ranks(default) == ranks(explicit) and max(s for _, s in default) > 1.0  # summed: three fields
+    relevance = multi.similarity_search_with_relevance_scores(query, k=4)
+    assert [r for _, r in relevance] == pytest.approx([s / 3 for _, s in default])  # over the best possible, 3.0
 
 
 async def test_async_twins(multi: Milvus) -> None:
