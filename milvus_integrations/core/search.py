@@ -27,6 +27,9 @@ from milvus_integrations.core.validate import Vector, dense_matrix, sparse_vecto
 # defaults favour recall. A filter prunes the graph walk, so filtered searches get the wider one.
 DEFAULT_EF = 512
 DEFAULT_FILTERED_EF = 1024
+# Candidates each field of a fused search fetches at least (langchain-milvus' default fetch_k): with fewer, a hit
+# missing from one field's list scores as if that field gave it nothing, and a small k would rank differently.
+MIN_FETCH = 4
 
 
 @dataclass(frozen=True)
@@ -170,14 +173,14 @@ class Searcher:
 
     def fused(self, layout: Layout, parts: Sequence[FieldQuery], q: Query, fuse: HybridConfig | Any) -> list[Hit]:
         """One search per part, fused by `fuse` (a `HybridConfig`, or a pymilvus RERANK `Function`); k hits when
-        k match. Each part fetches `part.limit` candidates (default 2k). Scores are Milvus' fused scores; with a
+        k match. Each part fetches `part.limit` candidates (default 2k, at least `MIN_FETCH`). Scores are Milvus' fused scores; with a
         `HybridConfig`, relevance is the score over the best one possible (1.0: first, or a perfect score, on every
         field), with a RERANK `Function` the score clamped to [0, 1]."""
         if not parts:
             raise ConfigError("a fused search needs at least one vector field to search")
         requests = []
         for part in parts:
-            limit = max(check_k(part.limit, "fetch_k") if part.limit is not None else 2 * q.k, q.k)
+            limit = max(check_k(part.limit, "fetch_k") if part.limit is not None else max(2 * q.k, MIN_FETCH), q.k)
             requests.append(
                 AnnSearchRequest(
                     data=self._data(layout, part.field, [part.data]),
