@@ -173,9 +173,9 @@ class Searcher:
 
     def fused(self, layout: Layout, parts: Sequence[FieldQuery], q: Query, fuse: HybridConfig | Any) -> list[Hit]:
         """One search per part, fused by `fuse` (a `HybridConfig`, or a pymilvus RERANK `Function`); k hits when
-        k match. Each part fetches `part.limit` candidates (default 2k, at least `MIN_FETCH`). Scores are Milvus' fused scores; with a
-        `HybridConfig`, relevance is the score over the best one possible (1.0: first, or a perfect score, on every
-        field), with a RERANK `Function` the score clamped to [0, 1]."""
+        k match. Each part fetches `part.limit` candidates (default 2k, at least `MIN_FETCH`). Scores are Milvus'
+        fused scores; with a `HybridConfig`, relevance is the score over the best one possible (1.0: first, or a
+        perfect score, on every field), with a RERANK `Function` the score clamped to [0, 1]."""
         if not parts:
             raise ConfigError("a fused search needs at least one vector field to search")
         requests = []
