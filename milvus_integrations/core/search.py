@@ -83,16 +83,16 @@ class Searcher:
 
     # -- requests ----------------------------------------------------------------------------------------
     def params(self, layout: Layout, part: FieldQuery, q: Query, k: int | None = None) -> dict[str, Any]:
-        """Search params for one field: defaults, the field's own (`field_params`), then the collection's and the
-        call's (the main field) or the part's own; HNSW's `ef` is at least k. On Milvus Lite, sparse fields get no
+        """Search params for one field: defaults, the field's own (`field_params`), then the collection's (the main
+        field) and the call's, or the part's own; HNSW's `ef` is at least k. On Milvus Lite, sparse fields get no
         drop ratio (Lite refuses a non-zero one)."""
         field = layout.vector_field(part.field)
         params: dict[str, Any] = {}
         sources: list[Mapping[str, Any] | None] = [self.field_params.get(field.name)]
         if part.params is not None:
             sources.append(part.params)
-        elif field.name == layout.vector:
-            sources += [self.search_params, q.params]
+        else:  # the collection-wide params are the main field's; the call's go to the field searched
+            sources += [self.search_params, q.params] if field.name == layout.vector else [q.params]
         for source in sources:
             source = dict(source or {})
             params.update(

@@ -128,7 +128,9 @@ class SearchHow:
         """Refuse what a store with one vector field cannot honour (fusion and fetch_k: only in hybrid mode)."""
         if several:
             return self
-        names = ("param", "anns_field") if hybrid else ("param", "anns_field", *_FUSION, "fetch_k")
+        if self.param is not None and not isinstance(self.param, Mapping):
+            raise ConfigError(f"{method}(): param must be one search-params dict here, got {self.param!r}")
+        names = ("anns_field",) if hybrid else ("anns_field", *_FUSION, "fetch_k")
         given = [n for n in names if getattr(self, n) is not None]
         if given:
             raise ConfigError(f"{method}(): {given[0]}= applies to stores with several vector fields")
@@ -157,4 +159,6 @@ def by_vector_field(router: Router | None, anns_field: Any) -> str | None:
         raise ConfigError("similarity_search_by_vector(): anns_field= applies to stores with several vector fields")
     if anns_field is not None and not isinstance(anns_field, str):
         raise ConfigError(f"anns_field must be one vector field name, got {anns_field!r}")
-    return anns_field or (router.main if router is not None else None)
+    if anns_field is not None or router is None:
+        return anns_field
+    return router.main or (router.fields[0] if len(router.fields) == 1 else None)

@@ -291,7 +291,9 @@ class MilvusVectorStore(VectorStore):
         how = how or SearchHow()
         if self._router is not None:
             return multivector.routed(self.store, self._router, vector, k, self._filter(filter), expr, how)
-        extra = {"fetch_k": how.fetch_k} if how.fetch_k is not None else {}
+        extra: dict[str, Any] = {"fetch_k": how.fetch_k} if how.fetch_k is not None else {}
+        if how.param is not None:
+            extra["params"] = how.param  # search params of the dense field
         return self.store.retrieve(
             self.retrieval_mode,
             k,

@@ -307,11 +307,24 @@ def test_bad_search_keywords(multi: Milvus, kwargs: dict[str, Any], message: str
 def test_single_field_store_refuses_multi_keywords(tmp_path: Path) -> None:
     store = Milvus(Stemmed(), uri=uri(tmp_path, "one"))
     store.add_texts(["apple"])
-    for kwargs in ({"anns_field": "vector"}, {"ranker_type": "rrf"}, {"param": {}}):
+    for kwargs in ({"anns_field": "vector"}, {"ranker_type": "rrf"}, {"fetch_k": 3}):
         with pytest.raises(ConfigError, match="several vector fields"):
             store.similarity_search("apple", **kwargs)
+    assert store.similarity_search("apple", k=1, param={"params": {"ef": 32}})[0].page_content == "apple"
+    with pytest.raises(ConfigError, match="one search-params dict"):
+        store.similarity_search("apple", param=[{}, {}])
     with pytest.raises(ConfigError, match="anns_field"):
         store.similarity_search_by_vector(Stemmed().embed_query("apple"), anns_field="vector")
+
+
+def test_sparse_only_store(tmp_path: Path) -> None:
+    store = Milvus(embedding_function=Letters(), uri=uri(tmp_path, "sparse_only"))
+    store.add_texts(["aaa b", "zzz y"], ids=["a", "z"])
+    assert store.vector_fields == ["vector"]
+    assert store.similarity_search("zz", k=1)[0].id == "z"
+    assert store.similarity_search_by_vector({0: 1.0}, k=1)[0].id == "a"
+    layout = store.store.require_layout()
+    assert [(v.name, v.kind.value, v.metric) for v in layout.vectors] == [("vector", "sparse", "IP")]
 
 
 def test_bad_sparse_rows_write_nothing(tmp_path: Path) -> None:
