@@ -153,6 +153,11 @@ def routed(
     return store.fused(parts, k, fuse=fuse, filter=where, expr=expr)
 
 
+def field_names(router: Router | None, main: str | None) -> list[str]:
+    """langchain-milvus' `vector_fields`: the router's fields, or the one field of a plain store."""
+    return router.fields if router is not None else [main or VECTOR]
+
+
 def by_vector_field(router: Router | None, anns_field: Any) -> str | None:
     """The field a search by vector runs on: `anns_field`, else the main one."""
     if anns_field is not None and router is None:

@@ -26,7 +26,7 @@ from milvus_integrations.embeddings.langchain import to_langchain_embeddings
 from milvus_integrations.embeddings.spec import resolve_embedder
 from milvus_integrations.langchain import multivector
 from milvus_integrations.langchain.filters import to_ir
-from milvus_integrations.langchain.multivector import VECTOR, SearchHow
+from milvus_integrations.langchain.multivector import SearchHow
 
 DEFAULT_URI = "./milvus_langchain.db"
 
@@ -133,10 +133,8 @@ class MilvusVectorStore(VectorStore):
     @property
     def vector_fields(self) -> list[str]:
         """The store's vector fields, in langchain-milvus' order: embeddings' fields, then builtin functions'."""
-        if self._router is not None:
-            return self._router.fields
         layout = self.store.layout()
-        return [layout.vector] if layout is not None and layout.vector else [self.store.options.vector_field or VECTOR]
+        return multivector.field_names(self._router, layout.vector if layout else self.store.options.vector_field)
 
     def collection_exists(self) -> bool:
         """Whether the collection exists yet (it is created by the first add)."""
