@@ -53,6 +53,10 @@ class StoreOptions:
     # several vector fields (see core.vectors): when given, a new collection has exactly these; the first dense one
     # is the main field plain searches use, and each keeps its own index and search params
     vectors: tuple[VectorSpec, ...] = ()
+    properties: Mapping[str, Any] | None = None  # collection properties set at creation (TTL, mmap...)
+    # text_field names a new collection's text field but only is preferred on attach (the LlamaIndex peer's
+    # `text_key` may name a dynamic key of a collection made elsewhere)
+    text_field_preferred: bool = False
 
     def __post_init__(self) -> None:
         check_name(self.collection_name)
@@ -109,6 +113,8 @@ class StoreOptions:
                 vectors=tuple(s.field for s in self.vectors),
                 scalars=scalars,
             )
+            if self.primary_field:
+                layout = replace(layout, primary=self.primary_field)
             return replace(layout, primary_is_int=True, auto_id=True) if self.auto_id else layout
         layout = ours(
             self.dim,
@@ -133,6 +139,7 @@ class StoreOptions:
             index_params=index,
             analyzer_params=self.analyzer_params,
             functions=functions,
+            properties=dict(self.properties or {}),
         )
 
     @property
@@ -149,8 +156,12 @@ class StoreOptions:
     def hints(self) -> Hints:
         return Hints(
             primary_field=self.primary_field,
-            text_field=self.text_field,
-            vector_field=self.vector_field or self.main_vector,
+            text_field=None if self.text_field_preferred else self.text_field,
+            text_preferred=tuple(dict.fromkeys((*(n for n in [self.text_field] if n), *Hints().text_preferred))),
+            vector_field=self.vector_field,
+            # a new collection's main field is preferred on attach, not required: a collection made by another tool
+            # keeps its own names
+            vector_preferred=tuple(dict.fromkeys((*(n for n in [self.main_vector] if n), *Hints().vector_preferred))),
             metadata_field=self.metadata_field,
             not_text=self.not_text,
         )

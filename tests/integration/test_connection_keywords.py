@@ -33,16 +33,22 @@ MAKERS = {"langchain": _lc, "llama_index": _li, "seed": _seed}
 
 
 @pytest.mark.parametrize("maker", sorted(MAKERS))
-def test_every_connection_keyword_is_a_parameter(maker: str) -> None:
-    import inspect
-
-    target = {"langchain": LCStore, "llama_index": LIStore, "seed": SeedClient}[maker]
-    params = inspect.signature(target.__init__).parameters
-    takes_kwargs = any(p.kind is p.VAR_KEYWORD for p in params.values())
-    if maker == "seed" and takes_kwargs:
-        pytest.skip("the seed client takes connection keywords through **connection (checked below)")
-    missing = [k for k in CONNECTION_KEYWORDS if k not in params]
-    assert not missing, missing
+@pytest.mark.parametrize("name", [k for k in CONNECTION_KEYWORDS if k not in ("uri", "token")])
+def test_every_connection_keyword_is_taken(maker: str, name: str, tmp_path: Path) -> None:
+    """Each keyword reaches the connection settings: a server-only one is refused on a Lite file for what it is
+    (a TLS setting), never as an unknown keyword."""
+    pem = tmp_path / "x.pem"
+    pem.write_text("not a certificate")
+    value: Any = {"timeout": 2.0, "secure": True, "server_name": "localhost", "db_name": "default"}.get(name)
+    value = value if value is not None else (str(pem) if name.endswith("_path") else "alice")
+    kwargs: dict[str, Any] = {name: value}
+    if name == "password":
+        kwargs["user"] = "alice"
+    try:
+        MAKERS[maker](uri=str(tmp_path / "k.db"), **kwargs)
+    except ConfigError as exc:
+        assert "TLS" in str(exc) or "mutual TLS" in str(exc), exc
+        assert "unknown" not in str(exc), exc
 
 
 @pytest.mark.parametrize("maker", sorted(MAKERS))
