@@ -237,32 +237,33 @@ class BaseSparseEmbeddingFunction(ABC):
 
 
 class SparseEncoder:
-    """Either contract behind one interface; async calls use the object's own async methods when it has them."""
+    """Either contract behind the `Embedder` method names; async calls use the object's own async methods when it
+    has them, else run the sync ones in a worker thread."""
 
     def __init__(self, inner: Any) -> None:
         self.inner = inner
         self.llama = callable(getattr(inner, "encode_queries", None))
 
-    def query(self, text: str) -> Any:
+    def embed_query(self, text: str) -> Any:
         return self.inner.encode_queries([text])[0] if self.llama else self.inner.embed_query(text)
 
-    def documents(self, texts: Sequence[str]) -> list[Any]:
+    def embed_documents(self, texts: Sequence[str]) -> list[Any]:
         if self.llama:
             return list(self.inner.encode_documents(list(texts)))
         return list(self.inner.embed_documents(list(texts)))
 
-    async def aquery(self, text: str) -> Any:
+    async def aembed_query(self, text: str) -> Any:
         name = "async_encode_queries" if self.llama else "aembed_query"
         if callable(getattr(self.inner, name, None)):
             result = await getattr(self.inner, name)([text] if self.llama else text)
             return result[0] if self.llama else result
-        return await run_sync(self.query, text)
+        return await run_sync(self.embed_query, text)
 
-    async def adocuments(self, texts: Sequence[str]) -> list[Any]:
+    async def aembed_documents(self, texts: Sequence[str]) -> list[Any]:
         name = "async_encode_documents" if self.llama else "aembed_documents"
         if callable(getattr(self.inner, name, None)):
             return list(await getattr(self.inner, name)(list(texts)))
-        return await run_sync(self.documents, texts)
+        return await run_sync(self.embed_documents, texts)
 
 
 def is_sparse_embedding(value: object) -> bool:

@@ -27,6 +27,9 @@ from milvus_integrations.core.validate import Vector, dense_matrix, sparse_vecto
 # defaults favour recall. A filter prunes the graph walk, so filtered searches get the wider one.
 DEFAULT_EF = 512
 DEFAULT_FILTERED_EF = 1024
+# Candidates each field of a fused search fetches at least (langchain-milvus' default fetch_k): with fewer, a hit
+# missing from one field's list scores as if that field gave it nothing, and a small k would rank differently.
+MIN_FETCH = 4
 
 
 @dataclass(frozen=True)
@@ -80,16 +83,16 @@ class Searcher:
 
     # -- requests ----------------------------------------------------------------------------------------
     def params(self, layout: Layout, part: FieldQuery, q: Query, k: int | None = None) -> dict[str, Any]:
-        """Search params for one field: defaults, the field's own (`field_params`), then the collection's and the
-        call's (the main field) or the part's own; HNSW's `ef` is at least k. On Milvus Lite, sparse fields get no
+        """Search params for one field: defaults, the field's own (`field_params`), then the collection's (the main
+        field) and the call's, or the part's own; HNSW's `ef` is at least k. On Milvus Lite, sparse fields get no
         drop ratio (Lite refuses a non-zero one)."""
         field = layout.vector_field(part.field)
         params: dict[str, Any] = {}
         sources: list[Mapping[str, Any] | None] = [self.field_params.get(field.name)]
         if part.params is not None:
             sources.append(part.params)
-        elif field.name == layout.vector:
-            sources += [self.search_params, q.params]
+        else:  # the collection-wide params are the main field's; the call's go to the field searched
+            sources += [self.search_params, q.params] if field.name == layout.vector else [q.params]
         for source in sources:
             source = dict(source or {})
             params.update(
@@ -170,12 +173,14 @@ class Searcher:
 
     def fused(self, layout: Layout, parts: Sequence[FieldQuery], q: Query, fuse: HybridConfig | Any) -> list[Hit]:
         """One search per part, fused by `fuse` (a `HybridConfig`, or a pymilvus RERANK `Function`); k hits when
-        k match. Each part fetches `part.limit` candidates (default 2k)."""
+        k match. Each part fetches `part.limit` candidates (default 2k, at least `MIN_FETCH`). Scores are Milvus'
+        fused scores; with a `HybridConfig`, relevance is the score over the best one possible (1.0: first, or a
+        perfect score, on every field), with a RERANK `Function` the score clamped to [0, 1]."""
         if not parts:
             raise ConfigError("a fused search needs at least one vector field to search")
         requests = []
         for part in parts:
-            limit = max(check_k(part.limit, "fetch_k") if part.limit is not None else 2 * q.k, q.k)
+            limit = max(check_k(part.limit, "fetch_k") if part.limit is not None else max(2 * q.k, MIN_FETCH), q.k)
             requests.append(
                 AnnSearchRequest(
                     data=self._data(layout, part.field, [part.data]),
@@ -193,7 +198,11 @@ class Searcher:
             )
         except Exception as exc:
             raise self.collection.fail("run a hybrid search", exc) from None
-        return [codec.hit(layout, h, "FUSED") for h in results[0]]
+        hits = [codec.hit(layout, h, "FUSED") for h in results[0]]
+        best = fuse.best(len(requests)) if isinstance(fuse, HybridConfig) else None
+        for h in hits:  # relevance: the fused score over the best one possible (first in every list / all 1.0)
+            h.relevance = min(1.0, max(0.0, h.score / best)) if best else h.relevance
+        return hits
 
     def hits(self, layout: Layout, field: str, query: Any, q: Query) -> list[Hit]:
         """`search` on one field for one query, as hits scored under that field's metric."""

@@ -184,8 +184,8 @@ class Store:
     def retrieve(
         self, mode: RetrievalMode, k: int = 4, *, filter: Expr | None = None, expr: str | None = None, **how: Any
     ) -> list[Hit]:
-        """The hits of one query in `mode`, best first (`how`: `text`, `vector`, `hybrid`, `fetch_k`)."""
-        ready = self.ready(k, filter, expr)
+        """The hits of one query in `mode`, best first (`how`: `text`, `vector`, `hybrid`, `fetch_k`, `params`)."""
+        ready = self.ready(k, filter, expr, **({"params": how.pop("params")} if "params" in how else {}))
         return [] if ready is None else self.searcher.retrieve(*ready, mode=mode, **how)
 
     def mmr(

@@ -10,11 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
+
+from pymilvus import Function, FunctionType
 
 from milvus_integrations.core.errors import ConfigError
 from milvus_integrations.core.functions import BM25Spec
 from milvus_integrations.core.layout import METRICS, VectorField, VectorKind
+from milvus_integrations.core.modes import HybridConfig
+from milvus_integrations.core.search import FieldQuery
 
 
 @dataclass(frozen=True)
@@ -125,3 +129,95 @@ def _per_field(value: Any, names: Sequence[str], what: str) -> list[Mapping[str,
         if not isinstance(item, Mapping):
             raise ConfigError(f"{what} must be a dict or a list of dicts, got {type(item).__name__}")
     return list(given)
+
+
+# -- routing: which embedding fills which field, and what a text query searches -------------------------------
+class Encoder(Protocol):
+    """What fills a DENSE or SPARSE field: an `Embedder`, or a `core.functions.SparseEncoder`."""
+
+    def embed_documents(self, texts: Sequence[str]) -> Any: ...
+
+    def embed_query(self, text: str) -> Any: ...
+
+    async def aembed_documents(self, texts: Sequence[str]) -> Any: ...
+
+    async def aembed_query(self, text: str) -> Any: ...
+
+
+class Router:
+    """The vector fields of a multi-vector store and the encoder of each DENSE / SPARSE one (BM25 fields are
+    filled by Milvus and searched with the query text). Sync and async embed the same way."""
+
+    def __init__(self, specs: Sequence[VectorSpec], encoders: Mapping[str, Encoder]) -> None:
+        self.specs = tuple(specs)
+        missing = [s.name for s in self.specs if s.kind is not VectorKind.BM25 and s.name not in encoders]
+        if missing:
+            raise ConfigError(f"vector fields {missing} have no embedding to fill them")
+        self.encoders = dict(encoders)
+
+    @property
+    def fields(self) -> list[str]:
+        return [s.name for s in self.specs]
+
+    @property
+    def main(self) -> str | None:
+        """The first dense field (plain vector searches and MMR use it)."""
+        return next((s.name for s in self.specs if s.kind is VectorKind.DENSE), None)
+
+    def embed(self, texts: Sequence[str]) -> dict[str, Any]:
+        """Every encoded field's vectors for `texts` (a store's add takes them by field)."""
+        return {name: encoder.embed_documents(list(texts)) for name, encoder in self.encoders.items()}
+
+    async def aembed(self, texts: Sequence[str]) -> dict[str, Any]:
+        return {name: await encoder.aembed_documents(list(texts)) for name, encoder in self.encoders.items()}
+
+    def queries(self, text: str, fields: Sequence[str] | None = None) -> dict[str, Any]:
+        """What each of `fields` (default: all) searches with for the query `text`."""
+        return {n: self.encoders[n].embed_query(text) if n in self.encoders else text for n in self._pick(fields)}
+
+    async def aqueries(self, text: str, fields: Sequence[str] | None = None) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for name in self._pick(fields):
+            out[name] = await self.encoders[name].aembed_query(text) if name in self.encoders else text
+        return out
+
+    def _pick(self, fields: Sequence[str] | None) -> list[str]:
+        if fields is None:
+            return self.fields
+        unknown = [f for f in fields if f not in self.fields]
+        if unknown:
+            raise ConfigError(f"{unknown[0]!r} is not a vector field of this store; vector fields: {self.fields}")
+        return list(fields)
+
+    def parts(
+        self, data: Mapping[str, Any], *, param: Any = None, fetch_k: int | None = None
+    ) -> list[FieldQuery]:
+        """One `FieldQuery` per field of `data`; `param` is one search-params dict per field (a list, in field
+        order) or None for each field's own."""
+        params = _per_field(param, list(data), "param") if param is not None else [None] * len(data)
+        return [FieldQuery(n, q, params=p, limit=fetch_k) for (n, q), p in zip(data.items(), params, strict=True)]
+
+
+def fusion(
+    ranker_type: str | None, ranker_params: Mapping[str, Any] | None, reranker: Any, searches: int
+) -> HybridConfig | Function:
+    """How a search over several fields is fused, from langchain-milvus' keywords: a pymilvus RERANK `Function`
+    (`reranker`), or `ranker_type` "rrf" / "weighted" with `ranker_params` ``{"k": 60}`` / ``{"weights": [...]}``.
+    Neither: the peer's default, a weighted sum with weight 1.0 per field."""
+    if reranker is not None:
+        if ranker_type is not None or ranker_params is not None:
+            raise ConfigError("pass reranker= or ranker_type=/ranker_params=, not both")
+        if not isinstance(reranker, Function) or reranker.type != FunctionType.RERANK:
+            raise ConfigError(f"reranker must be a pymilvus Function of type RERANK, got {reranker!r}")
+        return reranker
+    if ranker_params is not None and not isinstance(ranker_params, Mapping):
+        raise ConfigError(f"ranker_params must be a dict like {{'k': 60}} or {{'weights': [...]}}: {ranker_params!r}")
+    if ranker_type is None:
+        if ranker_params:
+            raise ConfigError("ranker_params needs ranker_type='rrf' or 'weighted'")
+        return HybridConfig("weighted", weights=(1.0,) * searches)
+    params = dict(ranker_params or {})
+    config = HybridConfig.parse(ranker_type, params)
+    if config.ranker == "weighted" and "weights" not in params:
+        return HybridConfig("weighted", weights=(1.0,) * searches)
+    return config

@@ -119,15 +119,20 @@ class MilvusVectorStore(BasePydanticVectorStore):
         dim: int | None = None,
         **kwargs: Any,
     ) -> None:
-        connection = {k: kwargs.pop(k) for k in CONNECTION_KEYWORDS if k in kwargs and k not in ("uri", "token")}
+        # connection settings as pymilvus' MilvusClient takes them (keywords or a connection_args dict): passed
+        # through to the client, never stored on the model (so no secret is in its fields or dumps)
+        connection_args = kwargs.pop("connection_args", None)
+        passed = {name: kwargs.pop(name) for name in CONNECTION_KEYWORDS[2:] if name in kwargs}
+        connection = ConnectionConfig.from_args(
+            uri if uri != DEFAULT_URI or not connection_args else None, token, connection_args=connection_args, **passed
+        )
         settings = resolve(kwargs)
         plan = compat_plan(settings, collection_name, dim)
-        config = ConnectionConfig.from_args(uri, token, **connection)
         get = settings.get
         super().__init__(  # type: ignore[call-arg]
-            uri=uri,
+            uri=connection.uri,
             collection_name=collection_name,
-            token=token,
+            token=connection.token,
             dim=dim,
             metric=plan.options.metric,
             similarity_metric=plan.options.metric,
@@ -155,7 +160,7 @@ class MilvusVectorStore(BasePydanticVectorStore):
             batch_size=plan.options.insert_batch_size,
         )
         self._plan = plan
-        self._store = Store(plan.options, config)
+        self._store = Store(plan.options, connection)
         if plan.index_management is IndexManagement.CREATE_IF_NOT_EXISTS:
             index_missing(self._store)
         if dim is not None:  # created now, as the peer does
@@ -230,7 +235,7 @@ class MilvusVectorStore(BasePydanticVectorStore):
             return text
         if self._plan.encoder is None:
             raise ConfigError(f"sparse field {field.name!r} holds user sparse vectors: pass sparse_embedding_function")
-        return self._plan.encoder.query(text)
+        return self._plan.encoder.embed_query(text)
 
     # -- writes ----------------------------------------------------------------------------------------------
     def add(self, nodes: Sequence[BaseNode], **add_kwargs: Any) -> list[str]:
@@ -259,7 +264,7 @@ class MilvusVectorStore(BasePydanticVectorStore):
                         raise ConfigError(
                             f"sparse field {field.name!r} needs values: pass sparse_embedding_function to the store"
                         )
-                    vectors[field.name] = self._plan.encoder.documents(list(texts))
+                    vectors[field.name] = self._plan.encoder.embed_documents(list(texts))
             self._store.add(ids, texts, vectors, metadatas, partition=partition)
             if force_flush:
                 self._store.flush()

@@ -152,6 +152,8 @@ def test_rrf_matches_oracle(three: Store, data: dict[str, Any], rrf_k: int) -> N
     routes = [route[:FETCH] for route in oracle_routes(data)]
     got = three.fused(parts(data), 6, fuse=HybridConfig.parse("rrf", {"k": rrf_k}))
     check_fused(got, rrf(routes, rrf_k), 6)
+    assert [h.relevance for h in got] == pytest.approx([h.score * (rrf_k + 1) / 3 for h in got])
+    assert all(0 < h.relevance <= 1 for h in got)
 
 
 @pytest.mark.parametrize("weights", [(0.2, 0.3, 0.5), (1.0, 0.0, 0.0), (0.0, 0.0, 1.0)])
@@ -159,6 +161,7 @@ def test_weighted_matches_oracle(three: Store, data: dict[str, Any], weights: tu
     routes = [route[:FETCH] for route in oracle_routes(data)]
     got = three.fused(parts(data), 6, fuse=HybridConfig.parse("weighted", {"weights": list(weights)}))
     check_fused(got, weighted(routes, weights, ("COSINE", "L2", "IP")), 6)
+    assert [h.relevance for h in got] == pytest.approx([h.score / sum(weights) for h in got])
     if weights[0] == 1.0:  # all weight on one field: its own ranking
         assert [str(h.record.id) for h in got] == [pk for pk, _ in routes[0][:6]]
 
