@@ -38,7 +38,8 @@ def rows(
 
 
 def output_fields(layout: Layout, with_vectors: bool) -> list[str]:
-    """What a read asks for: every non-vector field (and the main vector when `with_vectors`)."""
+    """What a read asks for: every non-vector field (and, `with_vectors`, every vector field but BM25 outputs, which
+    Milvus fills itself and servers do not return)."""
     fields = [layout.primary]
     if layout.text:
         fields.append(layout.text)
@@ -47,8 +48,8 @@ def output_fields(layout: Layout, with_vectors: bool) -> list[str]:
     fields.extend(layout.scalars)
     if layout.dynamic:
         fields.append("$meta")
-    if with_vectors and layout.vector:
-        fields.append(layout.vector)
+    if with_vectors:
+        fields.extend(v.name for v in layout.vectors if v.kind is not VectorKind.BM25)
     return fields
 
 

@@ -14,6 +14,7 @@ from pymilvus import DataType, Function, FunctionType
 from milvus_integrations.core.connection import ConnectionConfig, redact_text, redact_uri, runs_lite_engine
 from milvus_integrations.core.errors import CollectionNotFoundError, ConfigError, MilvusIntegrationError
 from milvus_integrations.core.failures import translate
+from milvus_integrations.core.functions import BM25Spec
 from milvus_integrations.core.layout import BM25_FUNCTION, Hints, Layout, VectorField, VectorKind, detect_layout
 
 CONSISTENCY_LEVELS = ("Strong", "Session", "Bounded", "Eventually")
@@ -42,6 +43,7 @@ class CreateSettings:
     properties: Mapping[str, Any] | None = None
     partitions: Sequence[str] = ()
     replica_number: int | None = None
+    functions: Mapping[str, BM25Spec] = field(default_factory=dict)  # BM25 output field -> its function
 
     def __post_init__(self) -> None:
         if self.consistency_level not in CONSISTENCY_LEVELS:
@@ -53,6 +55,18 @@ class CreateSettings:
                 raise ConfigError(
                     f"index params for {name!r} must be a dict like {{'index_type': 'HNSW', 'params': {{}}}}"
                 )
+
+
+def lite_index(vector: VectorField, params: Mapping[str, Any]) -> dict[str, Any]:
+    """Index params Milvus Lite accepts: a sparse field takes only SPARSE_INVERTED_INDEX (metric BM25 for a BM25
+    function's output, IP for a user sparse field) and no drop ratio; other fields keep what was asked."""
+    out = dict(params)
+    if vector.kind in (VectorKind.BM25, VectorKind.SPARSE):
+        out["index_type"] = "SPARSE_INVERTED_INDEX"
+        out["metric_type"] = "BM25" if vector.kind is VectorKind.BM25 else "IP"
+        kept = {k: v for k, v in dict(out.get("params") or {}).items() if k not in ("drop_ratio_build",)}
+        out["params"] = kept
+    return out
 
 
 def default_index(vector: VectorField) -> dict[str, Any]:
@@ -206,6 +220,10 @@ class Collection:
                 text_kwargs["enable_analyzer"] = True
                 if settings.analyzer_params:
                     text_kwargs["analyzer_params"] = dict(settings.analyzer_params)
+                for function in (settings.functions.get(v.name) for v in reversed(bm25)):
+                    if function is not None:  # the first function's analyzer wins
+                        match = text_kwargs.get("enable_match", False) or function.enable_match
+                        text_kwargs.update(function.field_kwargs(), enable_match=match)
             if layout.text_match:
                 text_kwargs.update(enable_analyzer=True, enable_match=True)
             schema.add_field(layout.text, DataType.VARCHAR, **text_kwargs)
@@ -238,8 +256,16 @@ class Collection:
             schema.add_field(layout.metadata_json, DataType.JSON)
         for i, vector in enumerate(bm25):
             assert layout.text is not None
+            given = settings.functions.get(vector.name)
+            if given is not None and given.input_field != layout.text:
+                raise ConfigError(
+                    f"the BM25 function filling {vector.name!r} reads {given.input_field!r}, but the text field is "
+                    f"{layout.text!r}: set input_field_names={layout.text!r} (or text_field={given.input_field!r})"
+                )
             schema.add_function(
-                Function(
+                given.function()
+                if given is not None
+                else Function(
                     name=BM25_FUNCTION if i == 0 else f"{BM25_FUNCTION}_{vector.name}",
                     function_type=FunctionType.BM25,
                     input_field_names=[layout.text],
@@ -253,6 +279,8 @@ class Collection:
             if user.get("index_type", params["index_type"]) != params["index_type"]:
                 params.pop("params", None)  # another index type: its own params, not HNSW's
             params.update(user)
+            if self.lite_engine:
+                params = lite_index(vector, params)
             index.add_index(
                 vector.name,
                 index_type=params.get("index_type", "AUTOINDEX"),

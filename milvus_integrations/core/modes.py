@@ -66,6 +66,12 @@ class HybridConfig:
             raise ConfigError("'k' belongs to the RRF ranker; the weighted ranker takes 'weights'")
         return config
 
+    def best(self, searches: int) -> float | None:
+        """The highest fused score `searches` searches can give: RRF's for a hit first in every list; the weights'
+        sum (each search's score is normalised to [0, 1] first)."""
+        top = searches / (self.rrf_k + 1) if self.ranker == "rrf" else sum(self.weights[:searches])
+        return top or None
+
     def fuser(self, searches: int) -> RRFRanker | WeightedRanker:
         if self.ranker == "rrf":
             return RRFRanker(self.rrf_k)

@@ -27,6 +27,9 @@ from milvus_integrations.core.validate import Vector, dense_matrix, sparse_vecto
 # defaults favour recall. A filter prunes the graph walk, so filtered searches get the wider one.
 DEFAULT_EF = 512
 DEFAULT_FILTERED_EF = 1024
+# Candidates each field of a fused search fetches at least (langchain-milvus' default fetch_k): with fewer, a hit
+# missing from one field's list scores as if that field gave it nothing, and a small k would rank differently.
+MIN_FETCH = 4
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,7 @@ class Searcher:
         consistency: Consistency,
         *,
         search_params: Mapping[str, Any] | None = None,
+        field_params: Mapping[str, Mapping[str, Any]] | None = None,
         default_ef: int = DEFAULT_EF,
         filtered_ef: int = DEFAULT_FILTERED_EF,
     ) -> None:
@@ -73,18 +77,22 @@ class Searcher:
         self.collection = collection
         self.consistency = consistency
         self.search_params = dict(search_params or {})
+        self.field_params = {name: dict(p) for name, p in (field_params or {}).items()}  # per vector field
         self.default_ef = default_ef
         self.filtered_ef = filtered_ef
 
     # -- requests ----------------------------------------------------------------------------------------
     def params(self, layout: Layout, part: FieldQuery, q: Query, k: int | None = None) -> dict[str, Any]:
-        """Search params for one field: defaults, then the collection's and the call's (the main field) or the
-        part's own; HNSW's `ef` is at least k. Sparse fields get none (Lite refuses a non-zero drop ratio)."""
+        """Search params for one field: defaults, the field's own (`field_params`), then the collection's (the main
+        field) and the call's, or the part's own; HNSW's `ef` is at least k. On Milvus Lite, sparse fields get no
+        drop ratio (Lite refuses a non-zero one)."""
         field = layout.vector_field(part.field)
         params: dict[str, Any] = {}
-        sources: list[Mapping[str, Any] | None] = [part.params] if part.params is not None else []
-        if part.params is None and field.name == layout.vector:
-            sources = [self.search_params, q.params]
+        sources: list[Mapping[str, Any] | None] = [self.field_params.get(field.name)]
+        if part.params is not None:
+            sources.append(part.params)
+        else:  # the collection-wide params are the main field's; the call's go to the field searched
+            sources += [self.search_params, q.params] if field.name == layout.vector else [q.params]
         for source in sources:
             source = dict(source or {})
             params.update(
@@ -93,6 +101,8 @@ class Searcher:
         if field.kind is VectorKind.DENSE:
             ef = params.get("ef", self.filtered_ef if q.where else self.default_ef)
             params["ef"] = max(int(ef), k or q.k)
+        elif field.kind in (VectorKind.SPARSE, VectorKind.BM25) and self.collection.lite_engine:
+            params.pop("drop_ratio_search", None)
         return {"metric_type": field.metric, "params": params}
 
     def _data(self, layout: Layout, field: str, data: Sequence[Any]) -> list[Any]:
@@ -163,12 +173,14 @@ class Searcher:
 
     def fused(self, layout: Layout, parts: Sequence[FieldQuery], q: Query, fuse: HybridConfig | Any) -> list[Hit]:
         """One search per part, fused by `fuse` (a `HybridConfig`, or a pymilvus RERANK `Function`); k hits when
-        k match. Each part fetches `part.limit` candidates (default 2k)."""
+        k match. Each part fetches `part.limit` candidates (default 2k, at least `MIN_FETCH`). Scores are Milvus'
+        fused scores; with a `HybridConfig`, relevance is the score over the best one possible (1.0: first, or a
+        perfect score, on every field), with a RERANK `Function` the score clamped to [0, 1]."""
         if not parts:
             raise ConfigError("a fused search needs at least one vector field to search")
         requests = []
         for part in parts:
-            limit = max(check_k(part.limit, "fetch_k") if part.limit is not None else 2 * q.k, q.k)
+            limit = max(check_k(part.limit, "fetch_k") if part.limit is not None else max(2 * q.k, MIN_FETCH), q.k)
             requests.append(
                 AnnSearchRequest(
                     data=self._data(layout, part.field, [part.data]),
@@ -186,7 +198,11 @@ class Searcher:
             )
         except Exception as exc:
             raise self.collection.fail("run a hybrid search", exc) from None
-        return [codec.hit(layout, h, "FUSED") for h in results[0]]
+        hits = [codec.hit(layout, h, "FUSED") for h in results[0]]
+        best = fuse.best(len(requests)) if isinstance(fuse, HybridConfig) else None
+        for h in hits:  # relevance: the fused score over the best one possible (first in every list / all 1.0)
+            h.relevance = min(1.0, max(0.0, h.score / best)) if best else h.relevance
+        return hits
 
     def hits(self, layout: Layout, field: str, query: Any, q: Query) -> list[Hit]:
         """`search` on one field for one query, as hits scored under that field's metric."""
@@ -200,14 +216,15 @@ class Searcher:
             )
         return layout.sparse
 
-    def _main(self, layout: Layout) -> str:
+    def main(self, layout: Layout) -> str:
+        """The main (first dense) vector field; a `ConfigError` when the collection keeps none."""
         if layout.vector is None:
             raise ConfigError(f"collection {self.collection.name!r} keeps no dense vectors: use full-text search")
         return layout.vector
 
     def dense(self, layout: Layout, vectors: Sequence[Vector] | Any, q: Query) -> list[list[dict[str, Any]]]:
         """Raw nearest neighbours of each query vector on the main vector field, best first."""
-        return self.search(layout, self._main(layout), vectors, q)
+        return self.search(layout, self.main(layout), vectors, q)
 
     # -- what the adapters call --------------------------------------------------------------------------
     def retrieve(
@@ -225,7 +242,7 @@ class Searcher:
         if mode is RetrievalMode.DENSE:
             if vector is None:
                 raise ConfigError("a dense search needs a query vector (an embedding)")
-            return self.hits(layout, self._main(layout), vector, q)
+            return self.hits(layout, self.main(layout), vector, q)
         if text is None:
             raise ConfigError(f"a {mode.value} search needs the query text")
         if mode is RetrievalMode.FULL_TEXT:
@@ -233,7 +250,7 @@ class Searcher:
         if mode is RetrievalMode.HYBRID:
             if vector is None:
                 raise ConfigError("a hybrid search needs a query vector (an embedding)")
-            sparse, main = self._full_text_field(layout), self._main(layout)
+            sparse, main = self._full_text_field(layout), self.main(layout)
             parts = [FieldQuery(main, vector, limit=fetch_k), FieldQuery(sparse, text, limit=fetch_k)]
             return self.fused(layout, parts, q, hybrid or HybridConfig())
         raise ConfigError(f"unknown retrieval mode {mode!r}")  # exhaustive: every RetrievalMode above
@@ -242,7 +259,7 @@ class Searcher:
         """Maximal marginal relevance: `fetch_k` dense candidates, then `q.k` of them chosen by MMR."""
         check_k(fetch_k, "fetch_k")
         candidates = replace(q, k=max(fetch_k, q.k), with_vectors=True)
-        hits = self.hits(layout, self._main(layout), vector, candidates)
+        hits = self.hits(layout, self.main(layout), vector, candidates)
         chosen = mmr_select(vector, [h.record.vector or [] for h in hits], q.k, lambda_mult)
         if not q.with_vectors:
             for i in chosen:

@@ -16,10 +16,10 @@ from milvus_integrations.core.consistency import Consistency
 from milvus_integrations.core.errors import ConfigError
 from milvus_integrations.core.filters import Expr, combine, compile_filter
 from milvus_integrations.core.layout import Layout
-from milvus_integrations.core.modes import RetrievalMode
+from milvus_integrations.core.modes import HybridConfig, RetrievalMode
 from milvus_integrations.core.options import StoreOptions
 from milvus_integrations.core.records import Hit, Record, relevance
-from milvus_integrations.core.search import Query, Searcher
+from milvus_integrations.core.search import FieldQuery, Query, Searcher
 from milvus_integrations.core.tuning import bulk_gc_pause
 from milvus_integrations.core.validate import Vector
 
@@ -33,16 +33,15 @@ class Store:
         self.options = options
         self.connection = connection
         self.collection = Collection(
-            connection,
-            options.collection_name,
-            hints=options.hints,
-            settings=options.settings,
-            drop_old=options.drop_old,
-            expected_dim=options.dim,
-        )
+            connection, options.collection_name, hints=options.hints, settings=options.settings,
+            drop_old=options.drop_old, expected_dim=options.dim,
+        )  # fmt: skip
         self.client = self.collection.client
         self.consistency = Consistency(self.collection, options.flush_threshold)
-        self.searcher = Searcher(self.collection, self.consistency, search_params=options.search_params)
+        self.searcher = Searcher(
+            self.collection, self.consistency, search_params=options.search_params,
+            field_params=options.field_search_params,
+        )  # fmt: skip
 
     def __repr__(self) -> str:
         return f"Store(collection={self.name!r}, connection={self.connection!r})"
@@ -97,14 +96,8 @@ class Store:
             )
             if not len(batch):
                 return []
-            return writer.write(
-                self.collection,
-                self.consistency,
-                layout,
-                batch,
-                batch_size=batch_size or self.options.insert_batch_size,
-                partition=partition,
-            )
+            size = batch_size or self.options.insert_batch_size
+            return writer.write(self.collection, self.consistency, layout, batch, batch_size=size, partition=partition)
 
     def delete(self, ids: Sequence[Any] | None = None, *, filter: Expr | None = None, expr: str | None = None) -> int:
         """Delete by ids and/or filter (ANDed); returns how many rows Milvus reports deleted."""
@@ -152,10 +145,8 @@ class Store:
         by_id = reads.ids_expr(self.collection, layout, ids) if ids is not None else ""
         where = combine(by_id, self.compile(filter, expr))
         fields = codec.output_fields(layout, with_vectors)
-        return [
-            codec.record(layout, e)
-            for e in reads.iterate(self.collection, self.consistency, where, fields, limit=limit)
-        ]
+        found = reads.iterate(self.collection, self.consistency, where, fields, limit=limit)
+        return [codec.record(layout, e) for e in found]
 
     def count(self) -> int:
         return reads.count(self.collection, self.consistency) if self.layout() is not None else 0
@@ -170,14 +161,22 @@ class Store:
         return None if layout is None else (layout, Query(k, self.compile(filter, expr), **more))
 
     def search_many(
-        self, vectors: Sequence[Vector], k: int = 4, *, filter: Expr | None = None, expr: str | None = None, **more: Any
-    ) -> list[list[Hit]]:
-        """Dense nearest neighbours of each vector, best first (`more`: `with_vectors`, `params`...)."""
+        self, vectors: Sequence[Any], k: int = 4, *, filter: Expr | None = None, expr: str | None = None,
+        field: str | None = None, **more: Any,
+    ) -> list[list[Hit]]:  # fmt: skip
+        """Nearest neighbours of each query (a vector; a text for BM25) on the main vector field or `field`."""
         ready = self.ready(k, filter, expr, **more)
         if ready is None:
             return [[] for _ in vectors]
         layout, q = ready
-        return [[codec.hit(layout, h, layout.metric) for h in hits] for hits in self.searcher.dense(layout, vectors, q)]
+        name = field or self.searcher.main(layout)
+        metric = layout.vector_field(name).metric
+        return [[codec.hit(layout, h, metric) for h in hits] for hits in self.searcher.search(layout, name, vectors, q)]
+
+    def fused(self, parts: Sequence[FieldQuery], k: int = 4, *, fuse: Any = None, **where: Any) -> list[Hit]:
+        """One search per `FieldQuery`, fused by `fuse`: a `HybridConfig` (default RRF) or a RERANK `Function`."""
+        ready = self.ready(k, where.pop("filter", None), where.pop("expr", None), **where)
+        return [] if ready is None else self.searcher.fused(ready[0], parts, ready[1], fuse or HybridConfig())
 
     def search(self, vector: Vector, k: int = 4, **kwargs: Any) -> list[Hit]:
         return self.search_many([vector], k, **kwargs)[0]
@@ -185,8 +184,8 @@ class Store:
     def retrieve(
         self, mode: RetrievalMode, k: int = 4, *, filter: Expr | None = None, expr: str | None = None, **how: Any
     ) -> list[Hit]:
-        """The hits of one query in `mode`, best first (`how`: `text`, `vector`, `hybrid`, `fetch_k`)."""
-        ready = self.ready(k, filter, expr)
+        """The hits of one query in `mode`, best first (`how`: `text`, `vector`, `hybrid`, `fetch_k`, `params`)."""
+        ready = self.ready(k, filter, expr, **({"params": how.pop("params")} if "params" in how else {}))
         return [] if ready is None else self.searcher.retrieve(*ready, mode=mode, **how)
 
     def mmr(

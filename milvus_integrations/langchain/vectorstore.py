@@ -24,7 +24,9 @@ from milvus_integrations.core.tuning import bulk_gc_pause
 from milvus_integrations.embeddings.base import Embedder
 from milvus_integrations.embeddings.langchain import to_langchain_embeddings
 from milvus_integrations.embeddings.spec import resolve_embedder
+from milvus_integrations.langchain import multivector
 from milvus_integrations.langchain.filters import to_ir
+from milvus_integrations.langchain.multivector import SearchHow
 
 DEFAULT_URI = "./milvus_langchain.db"
 
@@ -44,8 +46,8 @@ class MilvusVectorStore(VectorStore):
         token: str | None = None,
         collection_name: str = "langchain",
         metric: str = "COSINE",
-        index_params: Mapping[str, Any] | None = None,
-        search_params: Mapping[str, Any] | None = None,
+        index_params: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None,
+        search_params: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None,
         consistency_level: str = "Session",
         partition_key_field: str | None = None,
         drop_old: bool = False,
@@ -54,24 +56,39 @@ class MilvusVectorStore(VectorStore):
         hybrid_weights: tuple[float, float] = (0.5, 0.5),
         analyzer_params: Mapping[str, Any] | None = None,
         connection_args: Mapping[str, Any] | None = None,
-        embedding_function: Embeddings | Embedder | str | None = None,
+        embedding_function: Any = None,
         primary_field: str | None = None,
         text_field: str | None = None,
-        vector_field: str | None = None,
+        vector_field: str | list[str] | None = None,
+        builtin_function: Any = None,
         metadata_field: str | None = None,
         batch_size: int = 1000,
         flush_threshold: int | None = None,
         timeout: float | None = None,
         auto_id: bool = False,
         embedding_window: int = EMBEDDING_WINDOW,
+        user: str | None = None,
+        password: str | None = None,
+        db_name: str | None = None,
+        secure: bool | None = None,
+        server_pem_path: str | None = None,
+        server_name: str | None = None,
+        ca_pem_path: str | None = None,
+        client_pem_path: str | None = None,
+        client_key_path: str | None = None,
     ) -> None:
         if embedding is not None and embedding_function is not None:
             raise ConfigError("pass embedding or embedding_function (its langchain-milvus name), not both")
         self.retrieval_mode = RetrievalMode(retrieval_mode)
         spec = embedding if embedding is not None else embedding_function
-        if spec is None and self.retrieval_mode is not RetrievalMode.FULL_TEXT:
+        # several vector fields (a list of embeddings, a sparse embedding, builtin functions): see .multivector
+        vectors = multivector.configure(
+            spec, builtin_function, vector_field, index_params, search_params, metric, self.retrieval_mode
+        )
+        self._router = vectors.router
+        if vectors.embedding is None and self._router is None and self.retrieval_mode is not RetrievalMode.FULL_TEXT:
             raise ConfigError(f"retrieval_mode={self.retrieval_mode.value!r} needs an embedding")
-        self._embedder: Embedder | None = resolve_embedder(spec) if spec is not None else None
+        self._embedder = resolve_embedder(vectors.embedding) if vectors.embedding is not None else vectors.main
         self.hybrid = HybridConfig(hybrid_ranker, weights=hybrid_weights)
         # auto_id: Milvus numbers the rows (an INT64 primary key); otherwise ids are ours (uuid4 when none given)
         self.auto_id = auto_id
@@ -82,26 +99,36 @@ class MilvusVectorStore(VectorStore):
             token,
             connection_args=connection_args,
             timeout=timeout,
+            user=user,
+            password=password,
+            db_name=db_name,
+            secure=secure,
+            server_pem_path=server_pem_path,
+            server_name=server_name,
+            ca_pem_path=ca_pem_path,
+            client_pem_path=client_pem_path,
+            client_key_path=client_key_path,
         )
         options = StoreOptions(
             collection_name,
             metric=metric,
-            index_params=index_params,
-            search_params=search_params,
+            index_params=vectors.index_params,
+            search_params=vectors.search_params,
             consistency_level=consistency_level,
-            dense=spec is not None,
+            dense=vectors.embedding is not None,
             full_text=self.retrieval_mode is not RetrievalMode.DENSE,
             analyzer_params=analyzer_params,
             drop_old=drop_old,
             partition_key_field=partition_key_field,
             text_field=text_field,
-            vector_field=vector_field,
+            vector_field=vectors.vector_field,
             primary_field=primary_field,
             metadata_field=metadata_field,
             insert_batch_size=batch_size,
             flush_threshold=flush_threshold,
             auto_id=auto_id,
             not_text=NOT_TEXT,
+            vectors=self._router.specs if self._router is not None else (),
         )
         self.store = Store(options, connection)
 
@@ -120,6 +147,12 @@ class MilvusVectorStore(VectorStore):
     def embedder(self) -> Embedder | None:
         """The embedder queries and documents go through (ours, or an adapter around the one given)."""
         return self._embedder
+
+    @property
+    def vector_fields(self) -> list[str]:
+        """The store's vector fields, in langchain-milvus' order: embeddings' fields, then builtin functions'."""
+        layout = self.store.layout()
+        return multivector.field_names(self._router, layout.vector if layout else self.store.options.vector_field)
 
     def collection_exists(self) -> bool:
         """Whether the collection exists yet (it is created by the first add)."""
@@ -155,12 +188,14 @@ class MilvusVectorStore(VectorStore):
             raise ConfigError(f"got {len(metadatas)} metadatas for {len(texts)} texts")
         if ids is not None and len(ids) != len(texts):
             raise ConfigError(f"got {len(ids)} ids for {len(texts)} texts")
-        if self.auto_id and ids is not None and any(i is not None for i in ids):
-            raise ConfigError("ids were given, but this store has auto_id=True: Milvus makes the ids")
+        layout = self.store.layout()  # a collection made with auto ids (langchain-milvus' from_texts) numbers rows
+        auto = self.auto_id or (layout is not None and layout.auto_id)
+        if auto and ids is not None and any(i is not None for i in ids):
+            raise ConfigError("ids were given, but this collection has auto_id=True: Milvus makes the ids")
         with bulk_gc_pause(len(texts)):  # a large call makes many objects here (see core.tuning)
             final_ids = (
                 None
-                if self.auto_id
+                if auto
                 else [str(uuid.uuid4()) if i is None else str(i) for i in (ids or [None] * len(texts))]
             )
             # the store copies each metadata dict into its row and never changes it: no copy here
@@ -215,10 +250,14 @@ class MilvusVectorStore(VectorStore):
         await add.arun(self._aembed)  # embeds the next window while writing this one
         return list(map(str, add.written))
 
-    def _embed(self, texts: Sequence[str]) -> list[list[float]] | None:
+    def _embed(self, texts: Sequence[str]) -> Any:
+        if self._router is not None:
+            return self._router.embed(texts)  # every embedding's field, by name
         return self._embedder.embed_documents(list(texts)) if self._embedder is not None else None
 
-    async def _aembed(self, texts: Sequence[str]) -> list[list[float]] | None:
+    async def _aembed(self, texts: Sequence[str]) -> Any:
+        if self._router is not None:
+            return await self._router.aembed(texts)
         return await self._embedder.aembed_documents(list(texts)) if self._embedder is not None else None
 
     def get_by_ids(self, ids: Sequence[str], /) -> list[Document]:
@@ -258,11 +297,19 @@ class MilvusVectorStore(VectorStore):
     def _hits(
         self,
         query: str,
-        vector: list[float] | None,
+        vector: Any,
         k: int,
         filter: Mapping[str, Any] | None,
         expr: str | None,
+        how: SearchHow | None = None,
     ) -> list[Hit]:
+        """One query's hits: `vector` is the query vector, or, with several vector fields, each field's query."""
+        how = how or SearchHow()
+        if self._router is not None:
+            return multivector.routed(self.store, self._router, vector, k, self._filter(filter), expr, how)
+        extra: dict[str, Any] = {"fetch_k": how.fetch_k} if how.fetch_k is not None else {}
+        if how.param is not None:
+            extra["params"] = how.param  # search params of the dense field
         return self.store.retrieve(
             self.retrieval_mode,
             k,
@@ -270,15 +317,26 @@ class MilvusVectorStore(VectorStore):
             vector=vector,
             filter=self._filter(filter),
             expr=expr,
-            hybrid=self.hybrid,
+            hybrid=how.hybrid() or self.hybrid,
+            **extra,
         )
 
-    def _query_vector(self, query: str) -> list[float] | None:
+    def _how(self, kwargs: dict[str, Any], method: str) -> SearchHow:
+        """The multi-vector / fusion keywords of a search call (see `.multivector`); anything else is refused."""
+        how = SearchHow.pop(kwargs)
+        _no_extra(kwargs, method)
+        return how.checked(method, several=self._router is not None, hybrid=self.retrieval_mode is RetrievalMode.HYBRID)
+
+    def _query_vector(self, query: str, how: SearchHow | None = None) -> Any:
+        if self._router is not None:
+            return self._router.queries(query, how.fields() if how else None)
         if self.retrieval_mode is RetrievalMode.FULL_TEXT:
             return None
         return self._require_embedder().embed_query(query)
 
-    async def _aquery_vector(self, query: str) -> list[float] | None:
+    async def _aquery_vector(self, query: str, how: SearchHow | None = None) -> Any:
+        if self._router is not None:
+            return await self._router.aqueries(query, how.fields() if how else None)
         if self.retrieval_mode is RetrievalMode.FULL_TEXT:
             return None
         return await self._require_embedder().aembed_query(query)
@@ -292,9 +350,11 @@ class MilvusVectorStore(VectorStore):
         expr: str | None = None,
         **kwargs: Any,
     ) -> list[tuple[Document, float]]:
-        """Documents with Milvus' raw score: a similarity for COSINE/IP/BM25/hybrid, a squared distance for L2."""
-        _no_extra(kwargs, "similarity_search_with_score")
-        hits = self._hits(query, self._query_vector(query), k, filter, expr)
+        """Documents with Milvus' raw score: a similarity for COSINE/IP/BM25/hybrid, a squared distance for L2.
+        With several vector fields, all are searched and fused (`ranker_type`, `ranker_params`, `reranker`: see
+        `.multivector.SearchHow`), or one: `anns_field`."""
+        how = self._how(kwargs, "similarity_search_with_score")
+        hits = self._hits(query, self._query_vector(query, how), k, filter, expr, how)
         return [(self._document(h.record), h.score) for h in hits]
 
     async def asimilarity_search_with_score(
@@ -306,9 +366,9 @@ class MilvusVectorStore(VectorStore):
         expr: str | None = None,
         **kwargs: Any,
     ) -> list[tuple[Document, float]]:
-        _no_extra(kwargs, "asimilarity_search_with_score")
-        vector = await self._aquery_vector(query)
-        hits = await run_sync(self._hits, query, vector, k, filter, expr)
+        how = self._how(kwargs, "asimilarity_search_with_score")
+        vector = await self._aquery_vector(query, how)
+        hits = await run_sync(self._hits, query, vector, k, filter, expr, how)
         return [(self._document(h.record), h.score) for h in hits]
 
     def similarity_search(
@@ -330,8 +390,12 @@ class MilvusVectorStore(VectorStore):
         expr: str | None = None,
         **kwargs: Any,
     ) -> list[Document]:
+        """Nearest neighbours of `embedding` on the main vector field, or on `anns_field` (any vector field of a
+        store with several: a dense or sparse vector; a text for a BM25 field)."""
+        field = kwargs.pop("anns_field", None)
         _no_extra(kwargs, "similarity_search_by_vector")
-        hits = self.store.search(embedding, k, filter=self._filter(filter), expr=expr)
+        field = multivector.by_vector_field(self._router, field)
+        hits = self.store.search(embedding, k, filter=self._filter(filter), expr=expr, field=field)
         return [self._document(h.record) for h in hits]
 
     async def asimilarity_search_by_vector(
@@ -344,17 +408,17 @@ class MilvusVectorStore(VectorStore):
     ) -> list[tuple[Document, float]]:
         """Relevance in [0, 1], higher is better, for every metric (read back from the collection's index)."""
         filter, expr = kwargs.pop("filter", None), kwargs.pop("expr", None)
-        _no_extra(kwargs, "similarity_search_with_relevance_scores")
-        hits = self._hits(query, self._query_vector(query), k, filter, expr)
+        how = self._how(kwargs, "similarity_search_with_relevance_scores")
+        hits = self._hits(query, self._query_vector(query, how), k, filter, expr, how)
         return [(self._document(h.record), h.relevance) for h in hits]
 
     async def _asimilarity_search_with_relevance_scores(
         self, query: str, k: int = 4, **kwargs: Any
     ) -> list[tuple[Document, float]]:
         filter, expr = kwargs.pop("filter", None), kwargs.pop("expr", None)
-        _no_extra(kwargs, "asimilarity_search_with_relevance_scores")
-        vector = await self._aquery_vector(query)
-        hits = await run_sync(self._hits, query, vector, k, filter, expr)
+        how = self._how(kwargs, "asimilarity_search_with_relevance_scores")
+        vector = await self._aquery_vector(query, how)
+        hits = await run_sync(self._hits, query, vector, k, filter, expr, how)
         return [(self._document(h.record), h.relevance) for h in hits]
 
     def _select_relevance_score_fn(self) -> Callable[[float], float]:

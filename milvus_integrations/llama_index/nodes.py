@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from llama_index.core.schema import BaseNode, MetadataMode, TextNode
-from llama_index.core.vector_stores.utils import metadata_dict_to_node
+from llama_index.core.vector_stores.utils import metadata_dict_to_node, node_to_metadata_dict
 
 from milvus_integrations.conventions import (
     NODE_CONTENT_KEY,
@@ -18,6 +18,8 @@ from milvus_integrations.conventions import (
     user_metadata,
 )
 from milvus_integrations.core.records import Record
+
+PEER_ID_FIELD = "id"  # llama-index-vector-stores-milvus' primary key, always
 
 
 def to_row(node: BaseNode) -> tuple[str, str, Mapping[str, Any]]:
@@ -44,6 +46,15 @@ def to_row(node: BaseNode) -> tuple[str, str, Mapping[str, Any]]:
     if node.ref_doc_id is not None:
         metadata[REF_DOC_ID_KEY] = node.ref_doc_id
     return node.node_id, text, metadata
+
+
+def to_peer_row(node: BaseNode, doc_id_key: str) -> tuple[str, str, Mapping[str, Any]]:
+    """(id, text, metadata) as llama-index-vector-stores-milvus writes a node (LlamaIndex's own
+    `node_to_metadata_dict`: the node JSON under `_node_content`, `doc_id` / `document_id` / `ref_doc_id`), so that
+    the peer reads rows written here; `doc_id_key` gets the source document id ("" when the node has none)."""
+    metadata = node_to_metadata_dict(node, remove_text=True, flat_metadata=False)
+    metadata[doc_id_key] = node.ref_doc_id or ""
+    return node.node_id, node.get_content(metadata_mode=MetadataMode.NONE), metadata
 
 
 def to_node(record: Record) -> BaseNode:

@@ -159,6 +159,15 @@ CASES: list[Case] = [
         {"tags": {"$contains": "x"}},
         [("tags", "contains", "x")],
     ),
+    Case("array length 1", ir.array_length("tags", 1), None, frozenset({"r1"}), None, None),
+    Case(
+        "array length 0",
+        ir.array_length("tags", 0),
+        "((exists tags) and (array_length(tags) == 0))",
+        frozenset({"r2"}),
+        None,
+        None,
+    ),
     Case(
         "exists", ir.exists("tags"), "(exists tags)", frozenset({"r0", "r1", "r2"}), {"tags": {"$exists": True}}, None
     ),

@@ -20,7 +20,6 @@ pytestmark = [pytest.mark.milvus_server, pytest.mark.slow]
 # Each inner module starts (and stops) its own server by pid: plain, killed-and-restarted, authentication on, TLS.
 INNER = [
     "tests/server/real/inside_namespace.py",
-    "tests/server/real/inside_recall.py",
     "tests/server/real/inside_restart.py",
     "tests/server/real/inside_auth.py",
     "tests/server/real/inside_tls.py",

@@ -12,6 +12,7 @@ from milvus_integrations.core.filters.escape import like_escape, literal, quote_
 from milvus_integrations.core.filters.ir import (
     And,
     ArrayContains,
+    ArrayLength,
     ArrayMode,
     Compare,
     Exists,
@@ -149,6 +150,12 @@ class _Compiler:
                 return f"{family}_contains({ref}, {literal(node.values[0])})"
             fn = f"{family}_contains_{'any' if node.mode is ArrayMode.ANY else 'all'}"
             return f"{fn}({ref}, [{', '.join(literal(v) for v in node.values)}])"
+        if isinstance(node, ArrayLength):
+            if ref.startswith("$meta"):
+                raise FilterError(f"array filters need a key that is a plain identifier; {node.field[0]!r} is not one")
+            length = f"(array_length({ref}) == {node.length})"
+            # Milvus' array_length of a missing key is 0: a missing key must not match, as for every comparison
+            return length if static is not None and not static.nullable else f"((exists {ref}) and {length})"
         if isinstance(node, TextMatch):
             if static is None or static.kind is not FieldKind.TEXT:
                 raise FilterError(f"text match needs a VARCHAR field with enable_match; {node.field[0]!r} is not one")
@@ -219,7 +226,7 @@ def _lite_python_backend(node: Expr) -> bool:
         return any(_lite_python_backend(op) for op in node.operands)
     if isinstance(node, Not):
         return _lite_python_backend(node.operand)
-    if isinstance(node, ArrayContains | TextMatch):
+    if isinstance(node, ArrayContains | ArrayLength | TextMatch):
         return True
     return len(node.field) > 1
 

@@ -106,6 +106,14 @@ class ArrayContains:
 
 
 @dataclass(frozen=True)
+class ArrayLength:
+    """The array (a typed ARRAY field or an array under a dynamic key) has exactly `length` elements."""
+
+    field: FieldPath
+    length: int
+
+
+@dataclass(frozen=True)
 class Exists:
     """The row has the key with a non-null value."""
 
@@ -142,7 +150,7 @@ class Not:
     operand: Expr
 
 
-Expr: TypeAlias = Compare | In | Like | ArrayContains | Exists | IsEmpty | TextMatch | And | Or | Not
+Expr: TypeAlias = Compare | In | Like | ArrayContains | ArrayLength | Exists | IsEmpty | TextMatch | And | Or | Not
 
 
 # -- constructors: the only way adapters build IR, so values are validated once -------------------------
@@ -226,6 +234,12 @@ def array_contains(
     if not vals:
         raise FilterError(f"array {mode.value} on {field!r}: needs at least one value")
     return ArrayContains(_path(field), vals, mode)
+
+
+def array_length(field: str | Sequence[str], length: object) -> ArrayLength:
+    if isinstance(length, bool) or not isinstance(length, int) or length < 0:
+        raise FilterError(f"array length on {field!r}: needs a non-negative int, got {length!r}")
+    return ArrayLength(_path(field), length)
 
 
 def exists(field: str | Sequence[str]) -> Exists:

@@ -42,7 +42,8 @@ def _server(tmp: Path, certs: Certs, mode: int, ready: dict[str, Any]) -> Milvus
     return MilvusServer(tmp / "milvus", *flags, ready_kwargs=ready)
 
 
-@pytest.fixture(scope="module")
+# class scope: the one-way server stops when TestOneWay ends, before test_mutual_tls starts its own on the same ports
+@pytest.fixture(scope="class")
 def one_way(tmp_path_factory: pytest.TempPathFactory, certs: Certs) -> Iterator[str]:
     with _server(tmp_path_factory.mktemp("tls1"), certs, 1, {"server_pem_path": certs.path("ca.pem")}) as server:
         yield server.uri
@@ -64,34 +65,36 @@ def _fails_clearly(uri: str, **kwargs: Any) -> None:
     assert time.monotonic() - started < TIMEOUT + SLACK
 
 
-def test_one_way_tls_with_the_right_ca_works_through_every_adapter(one_way: str, certs: Certs) -> None:
-    ca = certs.path("ca.pem")
-    lc = LCStore(WordEmbeddings(), uri=one_way, server_pem_path=ca, collection_name="tls_one")
-    lc.add_texts(["a cat", "a truck"], ids=["c", "t"])
-    assert lc.similarity_search("cat", k=1)[0].id == "c"
-    args = {"uri": one_way, "server_pem_path": ca, "server_name": "localhost"}
-    assert LCStore(WordEmbeddings(), connection_args=args, collection_name="tls_one").get_by_ids(["t"])
-    li = LIStore(uri=one_way, server_pem_path=ca, collection_name="tls_one")
-    assert li.get_nodes(node_ids=["c"])[0].get_content() == "a cat"
-    seed = SeedClient(collection_name="tls_seed", uri=one_way, server_pem_path=ca, vector_field="v", pk_field="id")
-    seed.insert_data([{"id": 1, "v": [1.0, 0.0]}])
-    assert len(seed) == 1
+class TestOneWay:
+    def test_one_way_tls_with_the_right_ca_works_through_every_adapter(self, one_way: str, certs: Certs) -> None:
+        ca = certs.path("ca.pem")
+        lc = LCStore(WordEmbeddings(), uri=one_way, server_pem_path=ca, collection_name="tls_one")
+        lc.add_texts(["a cat", "a truck"], ids=["c", "t"])
+        assert lc.similarity_search("cat", k=1)[0].id == "c"
+        args = {"uri": one_way, "server_pem_path": ca, "server_name": "localhost"}
+        assert LCStore(WordEmbeddings(), connection_args=args, collection_name="tls_one").get_by_ids(["t"])
+        li = LIStore(uri=one_way, server_pem_path=ca, collection_name="tls_one")
+        assert li.get_nodes(node_ids=["c"])[0].get_content() == "a cat"
+        seed = SeedClient(collection_name="tls_seed", uri=one_way, server_pem_path=ca, vector_field="v", pk_field="id")
+        seed.insert_data([{"id": 1, "v": [1.0, 0.0]}])
+        assert len(seed) == 1
 
+    def test_one_way_tls_refuses_a_wrong_ca_and_plain_http(self, one_way: str, certs: Certs) -> None:
+        _fails_clearly(one_way, server_pem_path=certs.path("wrongca.pem"))
+        _fails_clearly(one_way.replace("https://", "http://"))
 
-def test_one_way_tls_refuses_a_wrong_ca_and_plain_http(one_way: str, certs: Certs) -> None:
-    _fails_clearly(one_way, server_pem_path=certs.path("wrongca.pem"))
-    _fails_clearly(one_way.replace("https://", "http://"))
+    def test_tls_combinations_pymilvus_would_ignore_are_refused(self, one_way: str, certs: Certs) -> None:
+        with pytest.raises(ConfigError, match="ca_pem_path is only used for mutual TLS"):
+            LCStore(WordEmbeddings(), uri=one_way, ca_pem_path=certs.path("ca.pem"))
+        with pytest.raises(ConfigError, match="would drop the client certificate"):
+            LCStore(WordEmbeddings(), uri=one_way, server_pem_path=certs.path("ca.pem"), **_mutual_kwargs(certs))
+        with pytest.raises(ConfigError, match="is plain"):
+            LCStore(WordEmbeddings(), uri=one_way.replace("https://", "http://"), server_pem_path=certs.path("ca.pem"))
+        with pytest.raises(ConfigError, match="not a readable file"):
+            LCStore(WordEmbeddings(), uri=one_way, server_pem_path=str(Path(certs.path("ca.pem")).with_name("no.pem")))
 
-
-def test_tls_combinations_pymilvus_would_ignore_are_refused(one_way: str, certs: Certs) -> None:
-    with pytest.raises(ConfigError, match="ca_pem_path is only used for mutual TLS"):
-        LCStore(WordEmbeddings(), uri=one_way, ca_pem_path=certs.path("ca.pem"))
-    with pytest.raises(ConfigError, match="would drop the client certificate"):
-        LCStore(WordEmbeddings(), uri=one_way, server_pem_path=certs.path("ca.pem"), **_mutual_kwargs(certs))
-    with pytest.raises(ConfigError, match="is plain"):
-        LCStore(WordEmbeddings(), uri=one_way.replace("https://", "http://"), server_pem_path=certs.path("ca.pem"))
-    with pytest.raises(ConfigError, match="not a readable file"):
-        LCStore(WordEmbeddings(), uri=one_way, server_pem_path=str(Path(certs.path("ca.pem")).with_name("no.pem")))
+    def test_the_readme_one_way_example(self, one_way: str, certs: Certs) -> None:
+        _run_readme_example(one_way, certs, "one-way")
 
 
 def test_mutual_tls(tmp_path: Path, certs: Certs) -> None:
@@ -104,10 +107,6 @@ def test_mutual_tls(tmp_path: Path, certs: Certs) -> None:
         _fails_clearly(server.uri, **_mutual_kwargs(certs, ca="wrongca"))  # the server's certificate not trusted
         _fails_clearly(server.uri.replace("https://", "http://"))
         _run_readme_example(server.uri, certs, "mutual")
-
-
-def test_the_readme_one_way_example(one_way: str, certs: Certs) -> None:
-    _run_readme_example(one_way, certs, "one-way")
 
 
 def _run_readme_example(uri: str, certs: Certs, which: str) -> None:
