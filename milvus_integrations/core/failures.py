@@ -14,6 +14,7 @@ from __future__ import annotations
 import errno
 import fcntl
 import os
+import time
 from typing import Any
 
 from milvus_integrations.core.errors import (
@@ -117,6 +118,7 @@ TIMED_CALLS = frozenset(
         "list_partitions", "release_partitions", "drop_partition", "get_server_version",
     }
 )  # fmt: skip
+READ_RETRY_S = (1.0, 3.0)  # pauses before the reads' retries on a connection error (bounded: 4 s in all)
 READS = frozenset({"search", "hybrid_search", "query", "query_iterator", "search_iterator", "get"})
 
 
@@ -142,17 +144,22 @@ class Guarded:
             if timeout is not None and kwargs.get("timeout") is None:
                 kwargs["timeout"] = timeout
             collection = args[0] if args else kwargs.get("collection_name")
-            for attempt in (1, 2):
+            for attempt in range(1, 1 + len(READ_RETRY_S) + 1):
                 try:
                     result = attr(*args, **kwargs)
                     return _IteratorGuard(result, self) if hasattr(result, "next") else result
                 except Exception as exc:
-                    again = attempt == 1 and name in READS and isinstance(collection, str) and is_not_loaded(exc)
-                    error = None if again else self.error(name, exc)
-                if error is not None:
+                    reload = attempt == 1 and name in READS and isinstance(collection, str) and is_not_loaded(exc)
+                    error = None if reload else self.error(name, exc)
+                if error is None:
+                    self.reload(str(collection))
+                elif name in READS and attempt <= len(READ_RETRY_S) and isinstance(error, MilvusConnectionError):
+                    # a read (idempotent) right after a server restart meets the channel still reconnecting
+                    # (measured on Milvus 2.3.5: "Fail connecting to server" for a few seconds): try again
+                    time.sleep(READ_RETRY_S[attempt - 1])
+                else:
                     raise error
-                self.reload(str(collection))
-            raise AssertionError("unreachable")  # pragma: no cover
+            raise AssertionError("unreachable")  # pragma: no cover - the last attempt raises or returns
 
         return call
 
